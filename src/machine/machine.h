@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * machine.h - the board: RAM, buses, engine, vCPUs, devices, and how it stops.
+ *
+ * One struct machine per VM. Setup is single-threaded (memory, devices,
+ * loaders, vCPU state); then every vCPU runs on its own thread until some
+ * party calls machine__stop(): the exit device, a reset, the timeout, or an
+ * engine failure. The first stop wins and decides the exit status.
+ */
+#ifndef STRATA_MACHINE_MACHINE_H
+#define STRATA_MACHINE_MACHINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/vcpu.h"
+#include "machine/bus.h"
+#include "machine/memory.h"
+
+/* Why a machine stopped; decides strata's exit status (see docs/cli.md). */
+enum machine_stop_reason {
+    MACHINE_RUNNING = 0,
+    MACHINE_STOP_EXIT,    /* exit device: status = the byte written */
+    MACHINE_STOP_RESET,   /* i8042 reset or triple fault: status 0 */
+    MACHINE_STOP_TIMEOUT, /* --timeout elapsed: status 124 */
+    MACHINE_STOP_FAILURE, /* guest or engine failure: status 125 */
+    MACHINE_STOP_USER,    /* the user quit from the console (Ctrl-A X): status 0 */
+};
+
+#define EXIT_STATUS_HOST_ERROR 1
+#define EXIT_STATUS_USAGE      2
+#define EXIT_STATUS_TIMEOUT    124
+#define EXIT_STATUS_FAILURE    125
+
+struct machine_devices; /* the board's legacy devices, see board.h */
+
+struct machine {
+    struct guest_memory mem;
+    struct bus pio;
+    struct bus mmio;
+
+    const struct engine_ops *engine;
+    void *engine_data; /* engine-private per-VM data */
+
+    unsigned ncpus;
+    struct vcpu *vcpus;
+
+    struct machine_devices *devices;
+
+    atomic_int stop_reason; /* enum machine_stop_reason */
+    int exit_status;
+};
+
+/* Requests a stop; the first request wins. Kicks every vCPU. Thread-safe. */
+void machine__stop(struct machine *m, enum machine_stop_reason reason, int status);
+
+static inline bool machine__stopping(const struct machine *m)
+{
+    return atomic_load_explicit(&m->stop_reason, memory_order_acquire) != MACHINE_RUNNING;
+}
+
+#endif

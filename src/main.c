@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+/* main.c - strata's entry point: dispatches to one subcommand (src/cli/). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "machine/machine.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: strata <command> [options]\n"
+                 "\n"
+                 "commands:\n"
+                 "  run     boot a virtual machine (strata run --help)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_STATUS_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cli__run(argc - 1, argv + 1);
+    fprintf(stderr, "strata: unknown command '%s' (try 'strata --help')\n", cmd);
+    return EXIT_STATUS_USAGE;
+}
