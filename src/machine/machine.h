@@ -10,6 +10,7 @@
 #ifndef STRATA_MACHINE_MACHINE_H
 #define STRATA_MACHINE_MACHINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,7 +42,8 @@ struct machine {
     struct bus mmio;
 
     const struct engine_ops *engine;
-    void *engine_data; /* engine-private per-VM data */
+    void *engine_data;   /* engine-private per-VM data */
+    bool engine_created; /* engine->vm_create succeeded */
 
     unsigned ncpus;
     struct vcpu *vcpus;
@@ -50,7 +52,33 @@ struct machine {
 
     atomic_int stop_reason; /* enum machine_stop_reason */
     int exit_status;
+
+    /* Guards vcpu_running[] and signals `stopped` when a stop is requested. */
+    pthread_mutex_t lock;
+    pthread_cond_t stopped;
+    bool *vcpu_running; /* per vCPU: its thread is inside engine->vcpu_run */
 };
+
+struct machine_config {
+    uint64_t ram_size;
+    unsigned ncpus;
+    const struct engine_ops *engine;
+};
+
+/* Sets up RAM and the buses; the engine is not touched yet. */
+int machine__init(struct machine *m, const struct machine_config *cfg, struct err *err);
+
+/* Creates the engine's VM and the vCPUs (after RAM is loaded and devices are on the buses). */
+int machine__create_vcpus(struct machine *m, struct err *err);
+
+/* Tears down whatever init and create_vcpus set up. */
+void machine__destroy(struct machine *m);
+
+/*
+ * Runs every vCPU on its own thread until the machine stops, or until
+ * timeout_s seconds pass (0: no timeout), then returns the exit status.
+ */
+int machine__run(struct machine *m, double timeout_s);
 
 /* Requests a stop; the first request wins. Kicks every vCPU. Thread-safe. */
 void machine__stop(struct machine *m, enum machine_stop_reason reason, int status);

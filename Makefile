@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: Apache-2.0
+# Thin wrapper over meson. `make run` boots the default guest; `make test`
+# installs what is missing, builds, fetches the guest image and runs every test.
+BUILD ?= build
+GUEST := $(BUILD)/guest
+STRATA := $(BUILD)/strata
+
+.PHONY: all setup build run test guest tiny-kernel bench clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: setup $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+guest: setup
+	@scripts/guest $(GUEST)
+
+tiny-kernel:
+	@scripts/setup kernel
+	@scripts/tiny-kernel $(GUEST)
+
+run: build guest
+	$(STRATA) run --kernel $(GUEST)/vmlinuz --initrd $(GUEST)/initrd.img \
+		--append "console=ttyS0 earlyprintk=serial"
+
+test: build guest
+	@scripts/run-tests $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * run.c - `strata run`: parse the options, build the machine, boot the guest,
+ * run it to the end and turn how it ended into the exit status (docs/cli.md).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cpu/engines.h"
+#include "machine/board.h"
+#include "machine/boot/boot.h"
+#include "machine/console.h"
+#include "machine/machine.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+#define DEFAULT_RAM_SIZE (256ull << 20)
+#define MAX_CPUS         64
+
+struct run_options {
+    const char *engine;
+    struct boot_config boot;
+    uint64_t ram_size;
+    unsigned ncpus;
+    double timeout_s;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: strata run [options]\n"
+            "\n"
+            "Boots a virtual machine; the guest's serial console is on stdin/stdout.\n"
+            "\n"
+            "options:\n"
+            "  --engine auto|kvm|emu  CPU engine (default auto: kvm with hardware\n"
+            "                         virtualization, emu otherwise)\n"
+            "  --kernel PATH          bzImage, ELF vmlinux or freestanding ELF guest\n"
+            "  --initrd PATH          initial ramdisk\n"
+            "  --append STRING        kernel command line\n"
+            "  --mem SIZE             guest RAM, e.g. 512M or 2G (default 256M)\n"
+            "  --cpus N               number of vCPUs (default 1, at most %d)\n"
+            "  --timeout SECONDS      stop the guest after this long (exit status 124)\n"
+            "  -h, --help             show this help\n"
+            "\n"
+            "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
+            "resets; 1 host error; 2 bad usage; 124 timeout; 125 guest or engine failure\n",
+            MAX_CPUS);
+}
+
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "strata: %s (try 'strata run --help')\n", msg);
+    return EXIT_STATUS_USAGE;
+}
+
+/* Returns -1 to go on, or an exit status to end with. */
+static int parse_options(int argc, char **argv, struct run_options *o)
+{
+    enum { OPT_ENGINE = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_TIMEOUT };
+    static const struct option longopts[] = {
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"kernel", required_argument, NULL, OPT_KERNEL},
+        {"initrd", required_argument, NULL, OPT_INITRD},
+        {"append", required_argument, NULL, OPT_APPEND},
+        {"mem", required_argument, NULL, OPT_MEM},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+
+    *o = (struct run_options){.engine = "auto", .ram_size = DEFAULT_RAM_SIZE, .ncpus = 1};
+    opterr = 0; /* our own messages */
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ENGINE: o->engine = optarg; break;
+        case OPT_KERNEL: o->boot.kernel_path = optarg; break;
+        case OPT_INITRD: o->boot.initrd_path = optarg; break;
+        case OPT_APPEND: o->boot.cmdline = optarg; break;
+        case OPT_MEM:
+            if (!parse__size(optarg, &o->ram_size) || o->ram_size == 0 || o->ram_size % 4096)
+                return usage_error("bad --mem '%s': want a non-zero size such as 256M or 2G",
+                                   optarg);
+            break;
+        case OPT_CPUS:
+            if (!parse__uint(optarg, 1, MAX_CPUS, &o->ncpus))
+                return usage_error("bad --cpus '%s': want a number from 1 to %d", optarg,
+                                   MAX_CPUS);
+            break;
+        case OPT_TIMEOUT:
+            if (!parse__seconds(optarg, &o->timeout_s))
+                return usage_error("bad --timeout '%s': want a positive number of seconds",
+                                   optarg);
+            break;
+        case 'h': usage(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (strcmp(o->engine, "auto") && !engines__find(o->engine) && strcmp(o->engine, "emu"))
+        return usage_error("unknown engine '%s': want auto, kvm or emu", o->engine);
+    if (!o->boot.kernel_path)
+        return usage_error("no kernel given: use --kernel PATH");
+    return -1;
+}
+
+static const struct engine_ops *choose_engine(const char *name)
+{
+    if (!strcmp(name, "auto")) {
+        char reason[160];
+        const struct engine_ops *e = engines__auto(reason, sizeof(reason));
+        log__msg("%s", reason);
+        return e;
+    }
+    const struct engine_ops *e = engines__find(name);
+    if (!e)
+        log__msg("the %s engine is not available in this build yet", name);
+    return e;
+}
+
+static int run_machine(const struct run_options *o, const struct engine_ops *engine)
+{
+    struct machine m;
+    struct err err = {0};
+    struct cpu_state bsp;
+    const struct machine_config cfg = {.ram_size = o->ram_size, .ncpus = o->ncpus, .engine = engine};
+
+    if (machine__init(&m, &cfg, &err))
+        goto host_error;
+    if (board__init_devices(&m, &err))
+        goto host_error_machine;
+    if (boot__load(&m, &o->boot, &bsp, &err) || machine__create_vcpus(&m, &err) ||
+        engine->set_state(&m.vcpus[0], &bsp, &err) || console__init(&m, &err))
+        goto host_error_devices;
+
+    int status = machine__run(&m, o->timeout_s);
+
+    console__destroy(&m);
+    board__destroy_devices(&m);
+    machine__destroy(&m);
+    return status;
+
+host_error_devices:
+    board__destroy_devices(&m);
+host_error_machine:
+    machine__destroy(&m);
+host_error:
+    log__msg("%s", err.msg);
+    return EXIT_STATUS_HOST_ERROR;
+}
+
+int cli__run(int argc, char **argv)
+{
+    struct run_options o;
+    int status = parse_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+
+    const struct engine_ops *engine = choose_engine(o.engine);
+    if (!engine)
+        return EXIT_STATUS_HOST_ERROR;
+    fflush(stdout);
+    return run_machine(&o, engine);
+}
