@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * strata-exit.c - ends the VM with a status from inside the guest: writes one
+ * byte to Strata's exit device (I/O port 0x501, see DESIGN.md "Booting") from
+ * user space. Busybox has no outb and Debian's kernel has no /dev/port
+ * (CONFIG_DEVPORT is off), so the initramfs carries this small program. It
+ * asks for the port with ioperm(2) (needs CONFIG_X86_IOPL_IOPERM and root),
+ * then executes OUT; on the exit device the VM ends there. If it returns, the
+ * VMM has no exit device and the program exits 1.
+ *
+ * Freestanding: no libc, raw Linux x86-64 system calls, built static with
+ * -nostdlib by scripts/guest. Usage: strata-exit STATUS (0-255).
+ */
+
+#define EXIT_DEVICE_PORT 0x501
+
+#define SYS_WRITE      1
+#define SYS_IOPERM     173
+#define SYS_EXIT_GROUP 231
+
+static long syscall3(long nr, long a, long b, long c)
+{
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+static __attribute__((noreturn)) void exit_group(int status)
+{
+    for (;;)
+        syscall3(SYS_EXIT_GROUP, status, 0, 0);
+}
+
+static void print_error(const char *msg)
+{
+    long len = 0;
+    while (msg[len])
+        len++;
+    syscall3(SYS_WRITE, 2, (long)msg, len);
+}
+
+/* Parses a decimal number 0-255; returns -1 for anything else. */
+static int parse_status(const char *s)
+{
+    int value = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        value = value * 10 + (*s - '0');
+        if (value > 255)
+            return -1;
+    }
+    return value;
+}
+
+__attribute__((noreturn, used)) void strata_exit_main(long *stack)
+{
+    long argc = stack[0];
+    char **argv = (char **)(stack + 1);
+    int status = argc == 2 ? parse_status(argv[1]) : -1;
+
+    if (status < 0) {
+        print_error("usage: strata-exit STATUS (0-255)\n");
+        exit_group(2);
+    }
+    if (syscall3(SYS_IOPERM, EXIT_DEVICE_PORT, 1, 1) != 0) {
+        print_error("strata-exit: ioperm(0x501) failed\n");
+        exit_group(1);
+    }
+    __asm__ volatile("outb %b0, %w1" : : "a"(status), "Nd"(EXIT_DEVICE_PORT));
+    print_error("strata-exit: no exit device at port 0x501\n");
+    exit_group(1);
+}
+
+/* The process entry: hand the initial stack (argc, argv...) to C, aligned. */
+__asm__(".globl _start\n"
+        "_start:\n"
+        "    mov %rsp, %rdi\n"
+        "    and $-16, %rsp\n"
+        "    call strata_exit_main\n");
