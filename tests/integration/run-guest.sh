@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# run-guest.sh STRATA ENGINE ELF EXPECTED_STATUS [EXPECTED_OUTPUT [STRATA_ARGS...]] -
+# runs one freestanding test guest (tests/guests/) with
+#   STRATA run --engine=ENGINE --kernel ELF --timeout 30 STRATA_ARGS...
+# and checks its exit status and, if EXPECTED_OUTPUT is given and non-empty,
+# that the guest's serial output on stdout contains it (issue 2, deliverable 7).
+# Prints the guest's output, then PASS or FAIL with a one-line reason.
+# Skips (77) when ENGINE is kvm and /dev/kvm cannot be opened for reading and
+# writing.
+set -euo pipefail
+
+[[ $# -ge 4 ]] || {
+    echo "usage: $0 STRATA ENGINE ELF EXPECTED_STATUS [EXPECTED_OUTPUT [STRATA_ARGS...]]" >&2
+    exit 2
+}
+strata=$1 engine=$2 elf=$3 want=$4
+expected_output=${5-}
+shift $(($# < 5 ? $# : 5))
+name="$(basename "$elf" .elf) on $engine"
+
+if [[ $engine == kvm ]]; then
+    if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
+        echo "SKIP: $name: /dev/kvm cannot be opened for reading and writing"
+        exit 77
+    fi
+    exec 3>&-
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+"$strata" run --engine="$engine" --kernel "$elf" --timeout 30 "$@" \
+    </dev/null >"$tmp/stdout" 2>"$tmp/stderr" || status=$?
+
+echo "--- guest output ---"
+cat "$tmp/stdout"
+echo "--- stderr ---"
+cat "$tmp/stderr"
+echo "--- exit status $status (want $want) ---"
+
+fail() {
+    echo "FAIL: $name: $*"
+    exit 1
+}
+case $status in
+124) fail "timed out after 30 s (exit status 124)" ;;
+125) [[ $want == 125 ]] || fail "guest or engine failure (exit status 125), see stderr" ;;
+esac
+((status == want)) || fail "exit status $status, want $want"
+if [[ -n $expected_output ]]; then
+    grep -qF -- "$expected_output" "$tmp/stdout" || fail "no '$expected_output' in the output"
+fi
+echo "PASS: $name"
