@@ -124,6 +124,15 @@ extern const struct engine_ops kvm_engine_ops;
 /* Human-readable register dump (used on engine failures), one block per vCPU. */
 void cpu_state__dump(const struct cpu_state *state, unsigned index, FILE *out);
 
+/*
+ * The state of a vCPU after power-up or reset as firmware leaves it (SDM
+ * vol. 3A, 9.1.1 table 9-1; 10.4.7.1 for the LAPIC): real mode at
+ * F000:FFF0, FPU after FNINIT, LAPIC enabled with all LVTs masked, and for
+ * the BSP LINT0/LINT1 in virtual-wire mode (ExtINT, NMI); an AP waits for
+ * its startup IPI. No MSRs: each engine keeps its boot values.
+ */
+void cpu_state__reset(struct cpu_state *state, unsigned apic_id, bool bsp);
+
 /* Value of an MSR in state->msrs; false if absent. */
 bool cpu_state__get_msr(const struct cpu_state *state, uint32_t index, uint64_t *value);
 /* Sets or adds an MSR; false if the table is full. */
