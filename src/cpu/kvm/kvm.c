@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * kvm.c - the kvm engine's VM: /dev/kvm, the in-kernel irqchip and PIT, guest
- * RAM as user memory regions, interrupt lines, and the engine_ops table.
+ * RAM as user memory regions, and the engine_ops table.
  *
  * Follows Documentation/virt/kvm/api.rst (4.1 KVM_GET_API_VERSION, 4.2
  * KVM_CREATE_VM, 4.24 KVM_CREATE_IRQCHIP, 4.25 KVM_IRQ_LINE, 4.35
  * KVM_SET_USER_MEMORY_REGION, 4.40 KVM_SET_TSS_ADDR, 4.71 KVM_CREATE_PIT2).
+ * Interrupt lines are in irq.c.
  */
 #include "cpu/kvm/kvm.h"
 
@@ -14,8 +15,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-#include "util/log.h"
 
 /*
  * VT-x needs three pages for a real-mode TSS and one for an identity page
@@ -79,6 +78,8 @@ static int create_irqchip_and_pit(struct kvm_vm *vm, struct err *err)
 {
     if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return err__set_errno(err, errno, "kvm: cannot create the in-kernel irqchip");
+    if (kvm_irq__set_routing(vm, err))
+        return -1;
     /* SPEAKER_DUMMY: port 0x61 (PIT channel 2 gate and output) is handled in the kernel too. */
     struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
     if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
@@ -153,14 +154,6 @@ fail:
     return -1;
 }
 
-static void kvm_set_irq(struct machine *m, unsigned gsi, bool level)
-{
-    struct kvm_vm *vm = m->engine_data;
-    struct kvm_irq_level irq = {.irq = gsi, .level = level};
-    if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-        log_ratelimited("kvm: cannot set gsi %u to %d: %m", gsi, level);
-}
-
 const struct engine_ops kvm_engine_ops = {
     .name = "kvm",
     .vm_create = kvm_vm_create,
@@ -170,6 +163,6 @@ const struct engine_ops kvm_engine_ops = {
     .vcpu_run = kvm_vcpu__run,
     .get_state = kvm_state__get,
     .set_state = kvm_state__set,
-    .set_irq = kvm_set_irq,
+    .set_irq = kvm_irq__set_level,
     .kick = kvm_vcpu__kick,
 };

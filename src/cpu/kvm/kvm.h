@@ -50,6 +50,10 @@ void kvm_vcpu__destroy(struct vcpu *v);
 void kvm_vcpu__run(struct vcpu *v);
 void kvm_vcpu__kick(struct vcpu *v);
 
+/* irq.c: GSI routing of the in-kernel PIC and IOAPIC, and interrupt line levels. */
+int kvm_irq__set_routing(struct kvm_vm *vm, struct err *err);
+void kvm_irq__set_level(struct machine *m, unsigned gsi, bool level);
+
 /* cpuid.c: KVM_GET_SUPPORTED_CPUID, and one vCPU's CPUID built from it. */
 struct kvm_cpuid2 *kvm_cpuid__supported(int kvm_fd, struct err *err);
 struct kvm_cpuid2 *kvm_cpuid__for_vcpu(const struct kvm_cpuid2 *supported, unsigned apic_id,

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "cpu/kvm/kvm.h"
+#include "util/log.h"
 
 #define MSR_IA32_TSC            0x10
 #define MSR_IA32_TSC_ADJUST     0x3b
@@ -114,6 +115,9 @@ void kvm_msr__probe_saved(struct kvm_vm *vm, int vcpu_fd)
         } one = {.header.nmsrs = 1, .entry.index = saved_msrs[i]};
         if (ioctl(vcpu_fd, KVM_GET_MSRS, &one) == 1)
             vm->saved_msrs[vm->nsaved_msrs++] = saved_msrs[i];
+        else
+            log__debug("kvm: msr %#x is not readable here, vcpu states leave it out",
+                       saved_msrs[i]);
     }
     vm->msrs_probed = true;
 }
