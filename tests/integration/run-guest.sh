@@ -6,8 +6,8 @@
 # and checks its exit status and, if EXPECTED_OUTPUT is given and non-empty,
 # that the guest's serial output on stdout contains it (issue 2, deliverable 7).
 # Prints the guest's output, then PASS or FAIL with a one-line reason.
-# Skips (77) when ENGINE is kvm and /dev/kvm cannot be opened for reading and
-# writing.
+# Skips (77) when ENGINE is kvm and /dev/kvm is not a character device that
+# can be opened for reading and writing.
 set -euo pipefail
 
 [[ $# -ge 4 ]] || {
@@ -20,8 +20,9 @@ shift $(($# < 5 ? $# : 5))
 name="$(basename "$elf" .elf) on $engine"
 
 if [[ $engine == kvm ]]; then
-    if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
-        echo "SKIP: $name: /dev/kvm cannot be opened for reading and writing"
+    # Test -c first: "<>" would create a missing /dev/kvm as a plain file.
+    if [[ ! -c /dev/kvm ]] || ! { exec 3<>/dev/kvm; } 2>/dev/null; then
+        echo "SKIP: $name: /dev/kvm is missing or cannot be opened for reading and writing"
         exit 77
     fi
     exec 3>&-
