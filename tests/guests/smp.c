@@ -12,6 +12,7 @@
  * AP then parks with interrupts off. With one CPU the BSP prints its own
  * line and exits 0; if an AP does not come up in time, it exits 1.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "runtime/exitdev.h"
