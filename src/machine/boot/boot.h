@@ -25,7 +25,9 @@ struct boot_config {
 
 /*
  * Loads everything into m's RAM (m->mem, m->ncpus must be set up) and fills
- * *bsp with the boot CPU's entry state. Errors name the file and the problem,
+ * *bsp with the boot CPU's entry state (see boot__long_mode_entry() in
+ * entry.h: *bsp should hold the vCPU's reset state beforehand, whose FPU,
+ * MSR and LAPIC parts are kept). Errors name the file and the problem,
  * e.g. "cannot open kernel 'x': No such file or directory",
  * "kernel 'x' is neither a bzImage nor an ELF file".
  */
