@@ -143,6 +143,7 @@ static int run_machine(const struct run_options *o, const struct engine_ops *eng
         goto host_error;
     if (board__init_devices(&m, &err))
         goto host_error_machine;
+    cpu_state__reset(&bsp, 0, true);
     if (boot__load(&m, &o->boot, &bsp, &err) || machine__create_vcpus(&m, &err) ||
         engine->set_state(&m.vcpus[0], &bsp, &err) || console__init(&m, &err))
         goto host_error_devices;
