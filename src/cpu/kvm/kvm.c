@@ -4,9 +4,8 @@
  * RAM as user memory regions, and the engine_ops table.
  *
  * Follows Documentation/virt/kvm/api.rst (4.1 KVM_GET_API_VERSION, 4.2
- * KVM_CREATE_VM, 4.24 KVM_CREATE_IRQCHIP, 4.25 KVM_IRQ_LINE, 4.35
- * KVM_SET_USER_MEMORY_REGION, 4.40 KVM_SET_TSS_ADDR, 4.71 KVM_CREATE_PIT2).
- * Interrupt lines are in irq.c.
+ * KVM_CREATE_VM, 4.24 KVM_CREATE_IRQCHIP, 4.35 KVM_SET_USER_MEMORY_REGION,
+ * 4.40 KVM_SET_TSS_ADDR, 4.71 KVM_CREATE_PIT2). Interrupt lines are in irq.c.
  */
 #include "cpu/kvm/kvm.h"
 
