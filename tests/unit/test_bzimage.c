@@ -192,6 +192,50 @@ static void boots_a_gzip_bzimage(void **state)
     unlink(path);
 }
 
+/* Sets a 32-bit field of the setup header in a bzImage file. */
+static void patch_header(const char *path, size_t field_offset, uint32_t value)
+{
+    FILE *f = fopen(path, "r+");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (long)(SETUP_HEADER_OFFSET + field_offset), SEEK_SET), 0);
+    assert_int_equal(fwrite(&value, sizeof(value), 1, f), 1);
+    fclose(f);
+}
+
+/* The kernel's initrd_addr_max and cmdline_size are honoured. */
+static void kernel_limits(void **state)
+{
+    (void)state;
+    char path[64], initrd[64];
+    write_gzip_bzimage(path, 0);
+    patch_header(path, offsetof(struct setup_header, initrd_addr_max), MIB(48) - 1);
+    patch_header(path, offsetof(struct setup_header, cmdline_size), 16);
+    uint8_t data[5000] = {1, 2, 3};
+    fixture_write_file(data, sizeof(data), initrd);
+
+    struct machine m;
+    struct cpu_state *st = calloc(1, sizeof(*st));
+    fixture_machine(&m, MIB(64), 1);
+    struct boot_config cfg = {
+        .kernel_path = path, .initrd_path = initrd, .cmdline = "0123456789abcdef"};
+    struct err err = {0};
+    if (boot__load(&m, &cfg, st, &err))
+        fail_msg("%s", err.msg);
+    struct boot_params bp;
+    assert_int_equal(guest_memory__read(&m.mem, LAYOUT_BOOT_PARAMS, &bp, sizeof(bp)), 0);
+    assert_int_equal(bp.hdr.ramdisk_image, (MIB(48) - sizeof(data)) & ~0xfffull);
+    assert_int_equal(bp.hdr.ramdisk_size, sizeof(data));
+
+    cfg.cmdline = "0123456789abcdefg";
+    assert_int_equal(boot__load(&m, &cfg, st, &err), -1);
+    assert_string_equal(err.msg,
+                        "the kernel command line is 17 bytes long, the kernel takes at most 16");
+    free(st);
+    fixture_machine_destroy(&m);
+    unlink(initrd);
+    unlink(path);
+}
+
 /* boot__load of path fails with a message that starts with want. */
 static void expect_boot_error(const char *path, const char *want)
 {
@@ -287,8 +331,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_a_good_header), cmocka_unit_test(not_a_bzimage),
         cmocka_unit_test(bad_headers),          cmocka_unit_test(random_headers),
-        cmocka_unit_test(boots_a_gzip_bzimage), cmocka_unit_test(boot_errors),
-        cmocka_unit_test(payload_is_not_elf),   cmocka_unit_test(debian_kernel),
+        cmocka_unit_test(boots_a_gzip_bzimage), cmocka_unit_test(kernel_limits),
+        cmocka_unit_test(boot_errors),          cmocka_unit_test(payload_is_not_elf),
+        cmocka_unit_test(debian_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
