@@ -2,12 +2,15 @@
 /* engines.c - the engines built into strata and the --engine=auto choice (see engines.h). */
 #include "cpu/engines.h"
 
+#include "cpu/emu/emu.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const struct engine_ops *const engines[] = {
     &kvm_engine_ops,
+    &emu_engine_ops,
 };
 
 const struct engine_ops *engines__find(const char *name)

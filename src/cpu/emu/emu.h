@@ -17,14 +17,16 @@ extern const struct engine_ops emu_engine_ops;
 
 enum emu_stop_reason {
     EMU_STOP_RIP,       /* RIP reached stop_rip (before executing it) */
-    EMU_STOP_EXCEPTION, /* an instruction raised an exception; not delivered, RIP at the instruction */
+    EMU_STOP_EXCEPTION, /* an instruction raised an exception; not delivered, RIP at the instruction
+                         */
     EMU_STOP_LIMIT,     /* max_insns instructions retired */
     EMU_STOP_MACHINE,   /* the machine is stopping (exit device, reset, ...) */
 };
 
 struct emu_stop_info {
     enum emu_stop_reason reason;
-    uint8_t vector;      /* EMU_STOP_EXCEPTION: the exception vector (#DE = 0, #UD = 6, #GP = 13, #PF = 14...) */
+    uint8_t vector; /* EMU_STOP_EXCEPTION: the exception vector (#DE = 0, #UD = 6, #GP = 13, #PF
+                       = 14...) */
     uint32_t error_code; /* for vectors that push one */
     uint64_t cr2;        /* for #PF */
     uint64_t insns;      /* instructions retired by this call */
@@ -37,5 +39,13 @@ struct emu_stop_info {
  */
 int emu__run_until(struct vcpu *v, uint64_t stop_rip, uint64_t max_insns,
                    struct emu_stop_info *info, struct err *err);
+
+/*
+ * Delivers the exception that emu__run_until reported (EMU_STOP_EXCEPTION)
+ * through the guest's IDT, as the CPU would have: stack switch, error code,
+ * CR2 for #PF, #DF/triple-fault escalation. Afterwards RIP is at the
+ * handler. For tests of exception delivery.
+ */
+int emu__deliver_exception(struct vcpu *v, const struct emu_stop_info *info, struct err *err);
 
 #endif

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cpuid.c - the emu engine's one CPUID model (documented in
+ * docs/emu-cpuid.md). It advertises what the engine implements, plus the
+ * x86-64 baseline (x87 FPU, FXSR, SSE, SSE2) that 64-bit Linux refuses to
+ * boot without; the docs say how far those are implemented. Bit positions
+ * follow SDM vol. 2, CPUID, tables 3-8 to 3-10, and AMD APM vol. 3, E.4.
+ */
+#include "cpu/emu/sysregs.h"
+
+#include "cpu/vcpu.h"
+
+#define BIT(n) (1u << (n))
+
+/* Leaf 1 EDX */
+#define F1D                                                                                   \
+    (BIT(0) /*FPU*/ | BIT(2) /*DE*/ | BIT(3) /*PSE*/ | BIT(4) /*TSC*/ | BIT(5) /*MSR*/ |      \
+     BIT(6) /*PAE*/ | BIT(8) /*CX8*/ | BIT(13) /*PGE*/ | BIT(15) /*CMOV*/ | BIT(16) /*PAT*/ | \
+     BIT(19) /*CLFSH*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | BIT(26) /*SSE2*/)
+/* Leaf 1 ECX */
+#define F1C (BIT(13) /*CMPXCHG16B*/ | BIT(23) /*POPCNT*/ | BIT(31) /*hypervisor*/)
+/* Leaf 7.0 EBX */
+#define F7B (BIT(3) /*BMI1*/)
+/* Leaf 0x80000001 ECX / EDX */
+#define X1C (BIT(0) /*LAHF/SAHF in 64-bit mode*/ | BIT(5) /*LZCNT*/)
+#define X1D                                                                                \
+    (BIT(11) /*SYSCALL*/ | BIT(20) /*NX*/ | BIT(26) /*1 GiB pages*/ | BIT(27) /*RDTSCP*/ | \
+     BIT(29) /*long mode*/)
+
+static void put_string(uint32_t *out, const char *s)
+{
+    memcpy(out, s, 12);
+}
+
+void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    static const char brand[48] = "Strata emulated x86-64 CPU";
+    memset(out, 0, 4 * sizeof(uint32_t));
+    switch (leaf) {
+    case 0:
+        out[0] = 7;
+        /* vendor in EBX, EDX, ECX order */
+        memcpy(&out[1], "Stra", 4);
+        memcpy(&out[3], "taEm", 4);
+        memcpy(&out[2], "uCPU", 4);
+        break;
+    case 1:
+        out[0] = 0x00000610; /* family 6, model 1, stepping 0 */
+        out[1] = (cpu->vcpu->index << 24) | (1u << 16) |
+                 (8u << 8); /* APIC id, 1 thread, 64-byte lines */
+        out[2] = F1C;
+        out[3] = F1D;
+        break;
+    case 7:
+        if (subleaf == 0)
+            out[1] = F7B;
+        break;
+    case 0x40000000:
+        out[0] = 0x40000000;
+        put_string(&out[1], "StrataVMM\0\0\0");
+        break;
+    case 0x80000000: out[0] = 0x80000008; break;
+    case 0x80000001:
+        out[2] = X1C;
+        out[3] = X1D;
+        break;
+    case 0x80000002:
+    case 0x80000003:
+    case 0x80000004: memcpy(out, brand + (leaf - 0x80000002) * 16, 16); break;
+    case 0x80000007:
+        out[3] = BIT(8); /* invariant TSC */
+        break;
+    case 0x80000008:
+        out[0] = 40 | (48 << 8); /* physical and linear address bits */
+        break;
+    default: break;
+    }
+}

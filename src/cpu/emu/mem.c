@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * mem.c - the slow paths of guest virtual memory accesses (see mem.h):
+ * canonical-address checks (#GP/#SS, SDM vol. 1, 3.3.7.1), TLB fills,
+ * accesses that cross a page (both pages are translated before anything
+ * is written, so a fault leaves memory unchanged), MMIO through the
+ * machine's bus, and writes to pages that hold decoded code.
+ */
+#include "cpu/emu/mem.h"
+
+#include "cpu/emu/codecache.h"
+#include "cpu/emu/except.h"
+#include "cpu/emu/mmu.h"
+#include "machine/machine.h"
+#include "util/log.h"
+
+static uint64_t entry_tag(const struct emu_tlb_entry *e, unsigned kind)
+{
+    return kind == ACC_WRITE ? e->tag_write : kind == ACC_EXEC ? e->tag_exec : e->tag_read;
+}
+
+/* The TLB entry that maps va for this access, filled if needed. */
+static int translate(struct emu_cpu *cpu, uint64_t va, unsigned acc, struct emu_tlb_entry **pe)
+{
+    if (unlikely(!is_canonical(va)))
+        return (acc & ACC_STACK) ? emu_raise_err(cpu, EXC_SS, 0) : emu_raise_gp0(cpu);
+    unsigned idx = (acc & ACC_SYS) ? MMU_SUPERVISOR : cpu->mmu_idx;
+    struct emu_tlb_entry *e = tlb_entry(cpu, idx, va);
+    uint64_t tag = entry_tag(e, acc & ACC_KIND);
+    if (!(tag & TLB_INVALID) && (tag & PAGE_MASK) == (va & PAGE_MASK)) {
+        *pe = e;
+        return EMU_NEXT;
+    }
+    return emu_tlb_fill(cpu, idx, va, acc & ACC_KIND, pe);
+}
+
+static void mmio_access(struct emu_cpu *cpu, uint64_t pa, unsigned size, bool write, uint8_t *buf)
+{
+    const struct bus *bus = &cpu->m->mmio;
+    if (size == 1 || size == 2 || size == 4 || size == 8) {
+        uint64_t v = 0;
+        if (write) {
+            memcpy(&v, buf, size);
+            bus__write(bus, pa, size, v);
+        } else {
+            bus__read(bus, pa, size, &v);
+            memcpy(buf, &v, size);
+        }
+        return;
+    }
+    for (unsigned k = 0; k < size; k++)
+        mmio_access(cpu, pa + k, 1, write, buf + k);
+}
+
+/* One piece of an access that lies within the page of entry e. */
+static void access_piece(struct emu_cpu *cpu, struct emu_tlb_entry *e, uint64_t va, unsigned size,
+                         unsigned kind, uint8_t *buf)
+{
+    uint64_t tag = entry_tag(e, kind);
+    if (tag & TLB_MMIO) {
+        mmio_access(cpu, e->ppage | (va & ~PAGE_MASK), size, kind == ACC_WRITE, buf);
+        return;
+    }
+    uint8_t *host = (uint8_t *)(e->addend + va);
+    if (kind == ACC_WRITE) {
+        if (tag & TLB_CODE)
+            emu_code_invalidate_page(cpu, e->ppage);
+        memcpy(host, buf, size);
+    } else {
+        memcpy(buf, host, size);
+    }
+}
+
+int emu_mem_access(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc, void *buf)
+{
+    unsigned kind = acc & ACC_KIND;
+    struct emu_tlb_entry *e1, *e2;
+    int st = translate(cpu, va, acc, &e1);
+    if (st)
+        return st;
+    if (fits_page(va, size)) {
+        access_piece(cpu, e1, va, size, kind, buf);
+        return EMU_NEXT;
+    }
+    uint64_t va2 = (va | ~PAGE_MASK) + 1;
+    unsigned n1 = (unsigned)(va2 - va);
+    st = translate(cpu, va2, acc, &e2);
+    if (st)
+        return st;
+    access_piece(cpu, e1, va, n1, kind, buf);
+    access_piece(cpu, e2, va2, size - n1, kind, (uint8_t *)buf + n1);
+    return EMU_NEXT;
+}
+
+int emu_mem_rmw_begin_slow(struct emu_cpu *cpu, struct emu_rmw *m)
+{
+    struct emu_tlb_entry *e;
+    m->host = NULL;
+    int st = translate(cpu, m->va, m->acc | ACC_WRITE, &e);
+    if (st)
+        return st;
+    if (!fits_page(m->va, m->size)) {
+        uint64_t va2 = (m->va | ~PAGE_MASK) + 1;
+        return translate(cpu, va2, m->acc | ACC_WRITE, &e);
+    }
+    if (e->tag_write == (m->va & PAGE_MASK))
+        m->host = (void *)(e->addend + m->va);
+    return EMU_NEXT;
+}
+
+int emu_mem_fetch_page(struct emu_cpu *cpu, uint64_t va, uint64_t *ppage, const uint8_t **host)
+{
+    struct emu_tlb_entry *e;
+    int st = translate(cpu, va, ACC_EXEC, &e);
+    if (st)
+        return st;
+    if (e->tag_exec & TLB_MMIO) {
+        log_ratelimited("emu: instruction fetch from non-RAM address %#llx (rip %#llx)",
+                        (unsigned long long)(e->ppage | (va & ~PAGE_MASK)), (unsigned long long)va);
+        machine__stop(cpu->m, MACHINE_STOP_FAILURE, EXIT_STATUS_FAILURE);
+        return emu_raise(cpu, EXC_MC);
+    }
+    *ppage = e->ppage;
+    *host = (const uint8_t *)(e->addend + (va & PAGE_MASK));
+    return EMU_NEXT;
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * msr.c - the model-specific registers the engine implements (SDM vol. 4,
+ * tables 2-2 and 2-x "architectural MSRs"; EFER and the SYSCALL MSRs from
+ * vol. 3A, 5.8.8): EFER, STAR/LSTAR/CSTAR/SFMASK, FS/GS/KERNEL_GS base,
+ * TSC and TSC_AUX, PAT, the SYSENTER triple, APIC base and MISC_ENABLE.
+ * Anything else raises #GP(0) with a rate-limited log line, as on a CPU
+ * that does not have it.
+ */
+#include "cpu/emu/sysregs.h"
+
+#include <time.h>
+
+#include "cpu/emu/codecache.h"
+#include "cpu/emu/except.h"
+#include "cpu/emu/mmu.h"
+#include "util/log.h"
+
+uint64_t emu_host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool pat_valid(uint64_t pat)
+{
+    for (int k = 0; k < 8; k++) {
+        unsigned t = (pat >> (8 * k)) & 0xff;
+        if (t == 2 || t == 3 || t > 7)
+            return false;
+    }
+    return true;
+}
+
+int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
+{
+    switch (index) {
+    case MSR_TSC: *value = emu_tsc(cpu); break;
+    case MSR_APIC_BASE: *value = cpu->msr.apic_base; break;
+    case MSR_SYSENTER_CS: *value = cpu->msr.sysenter_cs; break;
+    case MSR_SYSENTER_ESP: *value = cpu->msr.sysenter_esp; break;
+    case MSR_SYSENTER_EIP: *value = cpu->msr.sysenter_eip; break;
+    case MSR_MISC_ENABLE: *value = cpu->msr.misc_enable; break;
+    case MSR_PAT: *value = cpu->msr.pat; break;
+    case MSR_EFER: *value = cpu->efer; break;
+    case MSR_STAR: *value = cpu->msr.star; break;
+    case MSR_LSTAR: *value = cpu->msr.lstar; break;
+    case MSR_CSTAR: *value = cpu->msr.cstar; break;
+    case MSR_SFMASK: *value = cpu->msr.sfmask; break;
+    case MSR_FS_BASE: *value = cpu->seg[SEG_FS].base; break;
+    case MSR_GS_BASE: *value = cpu->seg[SEG_GS].base; break;
+    case MSR_KERNEL_GS_BASE: *value = cpu->msr.kernel_gs_base; break;
+    case MSR_TSC_AUX: *value = cpu->msr.tsc_aux; break;
+    default:
+        log_ratelimited("emu: rdmsr of unknown msr %#x (rip %#llx): #GP", index,
+                        (unsigned long long)RIP(cpu));
+        return emu_raise_gp0(cpu);
+    }
+    return EMU_NEXT;
+}
+
+static int write_efer(struct emu_cpu *cpu, uint64_t v)
+{
+    if (v & ~(EFER_WRITABLE | EFER_LMA))
+        return emu_raise_gp0(cpu);
+    /* LME cannot change while paging is on; LMA is read-only */
+    if ((cpu->cr0 & CR0_PG) && ((v ^ cpu->efer) & EFER_LME))
+        return emu_raise_gp0(cpu);
+    uint64_t old = cpu->efer;
+    cpu->efer = (v & EFER_WRITABLE) | (old & EFER_LMA);
+    if ((old ^ cpu->efer) & EFER_NXE)
+        emu_tlb_flush_all(cpu);
+    return EMU_NEXT;
+}
+
+int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t v)
+{
+    switch (index) {
+    case MSR_TSC: cpu->msr.tsc_offset = (int64_t)(v - emu_host_ns()); break;
+    case MSR_APIC_BASE: cpu->msr.apic_base = v; break;
+    case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = v & 0xffff; break;
+    case MSR_SYSENTER_ESP:
+    case MSR_SYSENTER_EIP:
+    case MSR_LSTAR:
+    case MSR_CSTAR:
+    case MSR_FS_BASE:
+    case MSR_GS_BASE:
+    case MSR_KERNEL_GS_BASE:
+        if (!is_canonical(v))
+            return emu_raise_gp0(cpu);
+        if (index == MSR_SYSENTER_ESP)
+            cpu->msr.sysenter_esp = v;
+        else if (index == MSR_SYSENTER_EIP)
+            cpu->msr.sysenter_eip = v;
+        else if (index == MSR_LSTAR)
+            cpu->msr.lstar = v;
+        else if (index == MSR_CSTAR)
+            cpu->msr.cstar = v;
+        else if (index == MSR_FS_BASE)
+            cpu->seg[SEG_FS].base = v;
+        else if (index == MSR_GS_BASE)
+            cpu->seg[SEG_GS].base = v;
+        else
+            cpu->msr.kernel_gs_base = v;
+        emu_cpu_update_mode(cpu);
+        break;
+    case MSR_MISC_ENABLE: cpu->msr.misc_enable = v; break;
+    case MSR_PAT:
+        if (!pat_valid(v))
+            return emu_raise_gp0(cpu);
+        cpu->msr.pat = v;
+        break;
+    case MSR_EFER: return write_efer(cpu, v);
+    case MSR_STAR: cpu->msr.star = v; break;
+    case MSR_SFMASK: cpu->msr.sfmask = v & 0xffffffffull; break;
+    case MSR_TSC_AUX:
+        if (v >> 32)
+            return emu_raise_gp0(cpu);
+        cpu->msr.tsc_aux = v;
+        break;
+    default:
+        log_ratelimited("emu: wrmsr of unknown msr %#x value %#llx (rip %#llx): #GP", index,
+                        (unsigned long long)v, (unsigned long long)RIP(cpu));
+        return emu_raise_gp0(cpu);
+    }
+    return EMU_NEXT;
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * branch.c - near control transfers in 64-bit mode: JMP, Jcc, CALL, RET
+ * (with imm16), LOOP/LOOPE/LOOPNE and JRCXZ/JECXZ (SDM vol. 2). A target
+ * that is not canonical raises #GP(0) at the branch with nothing changed.
+ * Relative targets are kept as (target - instruction start) in imm. Far
+ * forms are handed to far.c.
+ */
+#include "cpu/emu/ops/ops.h"
+
+HANDLER(JMP_Jq)
+{
+    return jump_to(cpu, RIP(cpu) + i->imm);
+}
+HANDLER(JMP_EqR)
+{
+    return jump_to(cpu, cpu->r[i->reg]);
+}
+HANDLER(JMP_EqM)
+{
+    uint64_t t;
+    int st = read_ea(cpu, i, 8, &t);
+    return st ? st : jump_to(cpu, t);
+}
+
+HANDLER(Jcc_Jq)
+{
+    if (emu_cond(cpu, i->cc))
+        return jump_to(cpu, RIP(cpu) + i->imm);
+    return EMU_NEXT;
+}
+
+static inline int call_to(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t target)
+{
+    if (unlikely(!is_canonical(target)))
+        return emu_raise_gp0(cpu);
+    int st = push64(cpu, RIP(cpu) + i->len);
+    if (unlikely(st))
+        return st;
+    RIP(cpu) = target;
+    return EMU_JUMP;
+}
+HANDLER(CALL_Jq)
+{
+    return call_to(cpu, i, RIP(cpu) + i->imm);
+}
+HANDLER(CALL_EqR)
+{
+    return call_to(cpu, i, cpu->r[i->reg]);
+}
+HANDLER(CALL_EqM)
+{
+    uint64_t t;
+    int st = read_ea(cpu, i, 8, &t);
+    return st ? st : call_to(cpu, i, t);
+}
+
+HANDLER(RET_Iw)
+{
+    uint64_t t;
+    int st = mem_read(cpu, cpu->r[CPU_RSP], 8, ACC_STACK, &t);
+    if (unlikely(st))
+        return st;
+    if (unlikely(!is_canonical(t)))
+        return emu_raise_gp0(cpu);
+    cpu->r[CPU_RSP] += 8 + i->imm;
+    RIP(cpu) = t;
+    return EMU_JUMP;
+}
+
+static inline uint64_t count_reg(const struct emu_cpu *cpu, const struct emu_insn *i)
+{
+    return (i->flags & INSN_ADDR32) ? (uint32_t)cpu->r[CPU_RCX] : cpu->r[CPU_RCX];
+}
+static inline void count_set(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t v)
+{
+    reg_set(cpu, CPU_RCX, (i->flags & INSN_ADDR32) ? 4 : 8, v);
+}
+
+HANDLER(LOOP_Jb)
+{
+    uint64_t c = count_reg(cpu, i) - 1;
+    count_set(cpu, i, c);
+    bool zf_ok = i->cc == 0 || (i->cc == 1 ? emu_cond(cpu, 4) : !emu_cond(cpu, 4));
+    if ((i->flags & INSN_ADDR32 ? (uint32_t)c : c) != 0 && zf_ok)
+        return jump_to(cpu, RIP(cpu) + i->imm);
+    return EMU_NEXT;
+}
+HANDLER(JRCXZ_Jb)
+{
+    if (count_reg(cpu, i) == 0)
+        return jump_to(cpu, RIP(cpu) + i->imm);
+    return EMU_NEXT;
+}
+
+/* imm = target - start of this instruction */
+static void set_rel(struct emu_insn *insn, const struct emu_decoded *d)
+{
+    insn->imm = d->op[0].imm.value.u + d->zi->length;
+}
+
+static bool select_jmp_call(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    bool call = arg != NULL;
+    if (d->zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return emu_select_far(insn, d, call);
+    const ZydisDecodedOperand *op = &d->op[0];
+    if (op_is_imm(op)) {
+        set_rel(insn, d);
+        insn->fn = call ? CALL_Jq : JMP_Jq;
+        return true;
+    }
+    if (op->size != 64)
+        return false;
+    if (op_is_reg(op)) {
+        insn->reg = (uint8_t)dec_gpr(op->reg.value);
+        insn->fn = call ? CALL_EqR : JMP_EqR;
+        return true;
+    }
+    if (!dec_mem(insn, d, op))
+        return false;
+    insn->fn = call ? CALL_EqM : JMP_EqM;
+    return true;
+}
+
+static bool select_jcc(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    (void)arg;
+    set_rel(insn, d);
+    insn->cc = cond_of(d);
+    insn->fn = Jcc_Jq;
+    return true;
+}
+
+static bool select_ret(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    (void)arg;
+    if (d->zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return emu_select_far_ret(insn, d);
+    insn->imm = d->nops > 0 && op_is_imm(&d->op[0]) ? d->op[0].imm.value.u & 0xffff : 0;
+    insn->fn = RET_Iw;
+    return true;
+}
+
+static bool select_loop(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    set_rel(insn, d);
+    insn->cc = (uint8_t)(uintptr_t)arg; /* 0 LOOP, 1 LOOPE, 2 LOOPNE */
+    if (d->zi->address_width == 32)
+        insn->flags |= INSN_ADDR32;
+    insn->fn = LOOP_Jb;
+    return true;
+}
+
+static bool select_jrcxz(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    (void)arg;
+    set_rel(insn, d);
+    if (d->zi->mnemonic == ZYDIS_MNEMONIC_JECXZ)
+        insn->flags |= INSN_ADDR32;
+    insn->fn = JRCXZ_Jb;
+    return true;
+}
+
+#define JCC(m)                                           \
+    {                                                    \
+        ZYDIS_MNEMONIC_##m, select_jcc, NULL, OPF_BRANCH \
+    }
+
+const struct emu_opdef emu_ops_branch[] = {
+    {ZYDIS_MNEMONIC_JMP, select_jmp_call, NULL, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_CALL, select_jmp_call, "call", OPF_BRANCH},
+    {ZYDIS_MNEMONIC_RET, select_ret, NULL, OPF_BRANCH},
+    JCC(JO),
+    JCC(JNO),
+    JCC(JB),
+    JCC(JNB),
+    JCC(JZ),
+    JCC(JNZ),
+    JCC(JBE),
+    JCC(JNBE),
+    JCC(JS),
+    JCC(JNS),
+    JCC(JP),
+    JCC(JNP),
+    JCC(JL),
+    JCC(JNL),
+    JCC(JLE),
+    JCC(JNLE),
+    {ZYDIS_MNEMONIC_LOOP, select_loop, (void *)0, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_LOOPE, select_loop, (void *)1, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_LOOPNE, select_loop, (void *)2, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_JRCXZ, select_jrcxz, NULL, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_JECXZ, select_jrcxz, NULL, OPF_BRANCH},
+    {0},
+};

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ops.h - shared helpers of the instruction-family files: handler
+ * signature, operand access, and the macros that instantiate one handler
+ * per operand size. Handler names follow Bochs: the operation, then its
+ * operands in SDM notation (E = r/m, G = ModRM.reg, I = immediate; b/w/d/q
+ * = 8/16/32/64 bits), then R or M for the register or memory form of E.
+ */
+#ifndef STRATA_CPU_EMU_OPS_OPS_H
+#define STRATA_CPU_EMU_OPS_OPS_H
+
+#include "cpu/emu/cpu.h"
+#include "cpu/emu/decode.h"
+#include "cpu/emu/except.h"
+#include "cpu/emu/flags.h"
+#include "cpu/emu/mem.h"
+
+#define HANDLER(name) \
+    static int name(struct emu_cpu *cpu, const struct emu_insn *i __attribute__((unused)))
+
+/* Instantiates M(letter, size, ...) for 8, 16, 32 and 64 bits. */
+#define FOR_EACH_SIZE(M, ...) \
+    M(b, 1, __VA_ARGS__)      \
+    M(w, 2, __VA_ARGS__)      \
+    M(d, 4, __VA_ARGS__)      \
+    M(q, 8, __VA_ARGS__)
+
+/* Tables of the four sized handlers: SIZED(ADD_G, E, R) = {ADD_GbEbR, ..., ADD_GqEqR}. */
+#define SIZED(pre, mid, post)                                                                  \
+    {                                                                                          \
+        pre##b##mid##b##post, pre##w##mid##w##post, pre##d##mid##d##post, pre##q##mid##q##post \
+    }
+#define SIZED1(pre, post)                                      \
+    {                                                          \
+        pre##b##post, pre##w##post, pre##d##post, pre##q##post \
+    }
+/* Same without the 8-bit form. */
+#define SIZED_WDQ(pre, mid, post)                                              \
+    {                                                                          \
+        NULL, pre##w##mid##w##post, pre##d##mid##d##post, pre##q##mid##q##post \
+    }
+#define SIZED1_WDQ(pre, post)                          \
+    {                                                  \
+        NULL, pre##w##post, pre##d##post, pre##q##post \
+    }
+
+/* Reads the memory operand of i. */
+static inline int read_ea(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size, uint64_t *v)
+{
+    return mem_read(cpu, insn_ea(cpu, i), size, acc_of_seg(i->seg), v);
+}
+
+static inline int write_ea(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size, uint64_t v)
+{
+    return mem_write(cpu, insn_ea(cpu, i), size, acc_of_seg(i->seg), v);
+}
+
+/* Near branch target check (64-bit mode: #GP(0) if not canonical). */
+static inline int jump_to(struct emu_cpu *cpu, uint64_t target)
+{
+    if (unlikely(!is_canonical(target)))
+        return emu_raise_gp0(cpu);
+    RIP(cpu) = target;
+    return EMU_JUMP;
+}
+
+static inline bool cpl0(const struct emu_cpu *cpu)
+{
+    return cpu->cpl == 0;
+}
+
+/* MOV to/from segment, control and debug registers (system.c). */
+bool emu_select_mov_special(struct emu_insn *insn, const struct emu_decoded *d);
+
+/* Far JMP/CALL (m16:64 or ptr16:32) and far RET (far.c). */
+bool emu_select_far(struct emu_insn *insn, const struct emu_decoded *d, bool call);
+bool emu_select_far_ret(struct emu_insn *insn, const struct emu_decoded *d);
+
+/* Condition code of Jcc/SETcc/CMOVcc: the low nibble of the opcode. */
+static inline uint8_t cond_of(const struct emu_decoded *d)
+{
+    return d->zi->opcode & 0xf;
+}
+
+#endif

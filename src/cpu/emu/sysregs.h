@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sysregs.h - the model-specific registers (msr.c), the CPUID model
+ * (cpuid.c, documented in docs/emu-cpuid.md) and the time-stamp counter.
+ */
+#ifndef STRATA_CPU_EMU_SYSREGS_H
+#define STRATA_CPU_EMU_SYSREGS_H
+
+#include "cpu/emu/cpu.h"
+
+#define MSR_TSC            0x10u
+#define MSR_APIC_BASE      0x1bu
+#define MSR_SYSENTER_CS    0x174u
+#define MSR_SYSENTER_ESP   0x175u
+#define MSR_SYSENTER_EIP   0x176u
+#define MSR_MISC_ENABLE    0x1a0u
+#define MSR_PAT            0x277u
+#define MSR_EFER           0xc0000080u
+#define MSR_STAR           0xc0000081u
+#define MSR_LSTAR          0xc0000082u
+#define MSR_CSTAR          0xc0000083u
+#define MSR_SFMASK         0xc0000084u
+#define MSR_FS_BASE        0xc0000100u
+#define MSR_GS_BASE        0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define MSR_TSC_AUX        0xc0000103u
+
+/* RDMSR/WRMSR; EMU_FAULT with #GP(0) raised for an unknown MSR or a bad value. */
+int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value);
+int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t value);
+
+/* Guest TSC: the host monotonic clock at 1 GHz, plus the guest's offset. */
+uint64_t emu_host_ns(void);
+static inline uint64_t emu_tsc(const struct emu_cpu *cpu)
+{
+    return emu_host_ns() + (uint64_t)cpu->msr.tsc_offset;
+}
+
+/* CPUID leaf/subleaf -> EAX, EBX, ECX, EDX. */
+void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* EFER bits the guest may set, and CR4 bits the engine implements. */
+#define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+#define CR4_SUPPORTED \
+    (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+
+#endif
