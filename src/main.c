@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* main.c - strata's entry point: dispatches to one subcommand (src/cli/). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_STATUS_USAGE;
     }
+    /* A closed stdout must not kill the VMM mid-run: writes fail with EPIPE instead. */
+    signal(SIGPIPE, SIG_IGN);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);

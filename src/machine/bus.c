@@ -12,10 +12,21 @@
 
 #include "util/log.h"
 
-void bus__init(struct bus *bus, const char *name)
+void bus__init(struct bus *bus, const char *name, bool log_unclaimed)
 {
     memset(bus, 0, sizeof(*bus));
     bus->name = name;
+    bus->log_unclaimed = log_unclaimed;
+}
+
+static void log_unclaimed(const struct bus *bus, const char *what, uint64_t addr, unsigned size)
+{
+    if (bus->log_unclaimed)
+        log_ratelimited("%s: unclaimed %s of %u bytes at %#llx", bus->name, what, size,
+                        (unsigned long long)addr);
+    else
+        log__debug("%s: unclaimed %s of %u bytes at %#llx", bus->name, what, size,
+                   (unsigned long long)addr);
 }
 
 void bus__destroy(struct bus *bus)
@@ -80,8 +91,7 @@ bool bus__read(const struct bus *bus, uint64_t addr, unsigned size, uint64_t *va
 {
     const struct bus_range *r = bus__find(bus, addr);
     if (!r || !r->ops->read) {
-        log_ratelimited("%s: unclaimed read of %u bytes at %#llx", bus->name, size,
-                        (unsigned long long)addr);
+        log_unclaimed(bus, "read", addr, size);
         *value = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
         return false;
     }
@@ -93,8 +103,7 @@ bool bus__write(const struct bus *bus, uint64_t addr, unsigned size, uint64_t va
 {
     const struct bus_range *r = bus__find(bus, addr);
     if (!r || !r->ops->write) {
-        log_ratelimited("%s: unclaimed write of %u bytes at %#llx", bus->name, size,
-                        (unsigned long long)addr);
+        log_unclaimed(bus, "write", addr, size);
         return false;
     }
     r->ops->write(r->opaque, addr - r->base, size, value);

@@ -8,8 +8,10 @@
  * that is reached from several threads protects its own state.
  *
  * Accesses nobody claims read as all-ones and are dropped on write, as on a
- * PC, with one rate-limited log line: a guest probing wild addresses never
- * hurts the VMM.
+ * PC: a guest probing wild addresses never hurts the VMM. On a bus with
+ * log_unclaimed set (MMIO) each such access gets a rate-limited log line; on
+ * the port-I/O bus, where PC software probes routinely (PCI configuration
+ * ports, POST port 0x80, absent UARTs), only a debug line (STRATA_DEBUG).
  */
 #ifndef STRATA_MACHINE_BUS_H
 #define STRATA_MACHINE_BUS_H
@@ -36,12 +38,13 @@ struct bus_range {
 
 struct bus {
     const char *name; /* "pio" or "mmio", for log lines */
+    bool log_unclaimed;
     struct bus_range *ranges;
     size_t nranges;
     size_t cap;
 };
 
-void bus__init(struct bus *bus, const char *name);
+void bus__init(struct bus *bus, const char *name, bool log_unclaimed);
 void bus__destroy(struct bus *bus);
 
 /* Fails if the range is empty, wraps, or overlaps one already registered. */

@@ -20,8 +20,8 @@ int machine__init(struct machine *m, const struct machine_config *cfg, struct er
     atomic_init(&m->stop_reason, MACHINE_RUNNING);
     m->engine = cfg->engine;
     m->ncpus = cfg->ncpus;
-    bus__init(&m->pio, "pio");
-    bus__init(&m->mmio, "mmio");
+    bus__init(&m->pio, "pio", false);
+    bus__init(&m->mmio, "mmio", true);
 
     m->vcpus = calloc(cfg->ncpus, sizeof(*m->vcpus));
     m->vcpu_running = calloc(cfg->ncpus, sizeof(*m->vcpu_running));

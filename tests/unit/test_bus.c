@@ -41,7 +41,7 @@ static const struct bus_ops probe_ops = {.read = probe_read, .write = probe_writ
 static int setup(void **state)
 {
     static struct bus bus;
-    bus__init(&bus, "test");
+    bus__init(&bus, "test", true);
     *state = &bus;
     return 0;
 }

@@ -44,7 +44,7 @@ static int setup(void **state)
     memset(&sent, 0, sizeof(sent));
     struct fixture *f = test_malloc(sizeof(*f));
     ioapic__init(&f->io, 2, &hooks, NULL);
-    bus__init(&f->mmio, "mmio");
+    bus__init(&f->mmio, "mmio", true);
     assert_int_equal(ioapic__register(&f->io, &f->mmio, BASE, NULL), 0);
     *state = f;
     return 0;

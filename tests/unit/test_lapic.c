@@ -603,8 +603,8 @@ static void extint_virtual_wire(void **state)
                                {0xa0, 0x11}, {0xa1, 0x38}, {0xa1, 0x02}, {0xa1, 0x01},
                                {0x21, 0xef}, {0xa1, 0xff}};
     struct bus pio, mmio;
-    bus__init(&pio, "pio");
-    bus__init(&mmio, "mmio");
+    bus__init(&pio, "pio", false);
+    bus__init(&mmio, "mmio", true);
     assert_int_equal(platform__register(p, &pio, &mmio, NULL), 0);
     for (size_t i = 0; i < sizeof(init) / sizeof(init[0]); i++)
         bus__write(&pio, init[i][0], 1, init[i][1]);
@@ -629,8 +629,8 @@ static void ioapic_to_lapic(void **state)
 {
     struct platform *p = *state;
     struct bus pio, mmio;
-    bus__init(&pio, "pio");
-    bus__init(&mmio, "mmio");
+    bus__init(&pio, "pio", false);
+    bus__init(&mmio, "mmio", true);
     assert_int_equal(platform__register(p, &pio, &mmio, NULL), 0);
     const uint64_t io = 0xfec00000;
     /* ISA IRQ 0 (GSI 0) is on pin 2: edge, vector 0x30, to APIC 3 */

@@ -69,7 +69,7 @@ static int setup(void **state)
     memset(&intr, 0, sizeof(intr));
     struct fixture *f = test_malloc(sizeof(*f));
     pic8259__init(&f->pic, &hooks, NULL);
-    bus__init(&f->pio, "pio");
+    bus__init(&f->pio, "pio", false);
     assert_int_equal(pic8259__register(&f->pic, &f->pio, NULL), 0);
     *state = f;
     return 0;

@@ -79,7 +79,7 @@ static int setup(void **state)
     irqs = 0;
     struct fixture *f = test_malloc(sizeof(*f));
     pit8254__init(&f->pit, &hooks, NULL, &fake);
-    bus__init(&f->pio, "pio");
+    bus__init(&f->pio, "pio", false);
     assert_int_equal(pit8254__register(&f->pit, &f->pio, NULL), 0);
     *state = f;
     return 0;
