@@ -32,5 +32,9 @@ run: build guest
 test: build guest
 	@scripts/run-tests $(BUILD)
 
+bench: build
+	@scripts/setup bench
+	@bench/run $(BUILD)
+
 clean:
 	rm -rf $(BUILD)
