@@ -101,4 +101,5 @@ void emu_state_set(struct emu_cpu *cpu, const struct cpu_state *st)
     cpu->irq_shadow = st->interrupt_shadow;
     emu_cpu_update_mode(cpu);
     emu_tlb_flush_all(cpu);
+    emu_code_flush_all(cpu); /* whoever sets a state may have rewritten memory behind our back */
 }

@@ -6,7 +6,7 @@
 #include "cpu/emu/cpu.h"
 
 void emu_state_get(struct emu_cpu *cpu, struct cpu_state *st);
-/* Also flushes the TLB and the jump cache: the new state may map memory differently. */
+/* Also drops the TLB and all decoded code: memory may have changed along with the state. */
 void emu_state_set(struct emu_cpu *cpu, const struct cpu_state *st);
 
 #endif
