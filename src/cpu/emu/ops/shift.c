@@ -92,6 +92,15 @@ static inline uint64_t op_rcr(struct emu_cpu *cpu, uint64_t a, unsigned c, unsig
     return a;
 }
 
+/* A zero count changes nothing, except that a 32-bit register is still written (zero-extended). */
+static inline void shift_reg(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size,
+                             unsigned c,
+                             uint64_t (*op)(struct emu_cpu *, uint64_t, unsigned, unsigned))
+{
+    uint64_t v = reg_get(cpu, i->reg, size);
+    reg_set(cpu, i->reg, size, c ? op(cpu, v, c, size) : v);
+}
+
 static inline int shift_mem(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size,
                             unsigned c,
                             uint64_t (*op)(struct emu_cpu *, uint64_t, unsigned, unsigned))
@@ -104,28 +113,24 @@ static inline int shift_mem(struct emu_cpu *cpu, const struct emu_insn *i, unsig
     return EMU_NEXT;
 }
 
-#define SHIFT_SIZE(S, SZ, NAME, op)                                             \
-    HANDLER(NAME##_E##S##IbR)                                                   \
-    {                                                                           \
-        unsigned c = i->imm & count_mask(SZ);                                   \
-        if (c)                                                                  \
-            reg_set(cpu, i->reg, SZ, op(cpu, reg_get(cpu, i->reg, SZ), c, SZ)); \
-        return EMU_NEXT;                                                        \
-    }                                                                           \
-    HANDLER(NAME##_E##S##CLR)                                                   \
-    {                                                                           \
-        unsigned c = cpu->r[CPU_RCX] & count_mask(SZ);                          \
-        if (c)                                                                  \
-            reg_set(cpu, i->reg, SZ, op(cpu, reg_get(cpu, i->reg, SZ), c, SZ)); \
-        return EMU_NEXT;                                                        \
-    }                                                                           \
-    HANDLER(NAME##_E##S##IbM)                                                   \
-    {                                                                           \
-        return shift_mem(cpu, i, SZ, i->imm & count_mask(SZ), op);              \
-    }                                                                           \
-    HANDLER(NAME##_E##S##CLM)                                                   \
-    {                                                                           \
-        return shift_mem(cpu, i, SZ, cpu->r[CPU_RCX] & count_mask(SZ), op);     \
+#define SHIFT_SIZE(S, SZ, NAME, op)                                         \
+    HANDLER(NAME##_E##S##IbR)                                               \
+    {                                                                       \
+        shift_reg(cpu, i, SZ, i->imm &count_mask(SZ), op);                  \
+        return EMU_NEXT;                                                    \
+    }                                                                       \
+    HANDLER(NAME##_E##S##CLR)                                               \
+    {                                                                       \
+        shift_reg(cpu, i, SZ, cpu->r[CPU_RCX] & count_mask(SZ), op);        \
+        return EMU_NEXT;                                                    \
+    }                                                                       \
+    HANDLER(NAME##_E##S##IbM)                                               \
+    {                                                                       \
+        return shift_mem(cpu, i, SZ, i->imm & count_mask(SZ), op);          \
+    }                                                                       \
+    HANDLER(NAME##_E##S##CLM)                                               \
+    {                                                                       \
+        return shift_mem(cpu, i, SZ, cpu->r[CPU_RCX] & count_mask(SZ), op); \
     }
 
 struct shift_forms {
@@ -210,8 +215,8 @@ static inline uint64_t op_shrd(struct emu_cpu *cpu, uint64_t a, uint64_t b, unsi
         c &= count_mask(SZ);                                                                \
         uint64_t b = reg_get(cpu, i->rm, SZ);                                               \
         if (!mem) {                                                                         \
-            if (c)                                                                          \
-                reg_set(cpu, i->reg, SZ, op(cpu, reg_get(cpu, i->reg, SZ), b, c, SZ));      \
+            uint64_t a = reg_get(cpu, i->reg, SZ);                                          \
+            reg_set(cpu, i->reg, SZ, c ? op(cpu, a, b, c, SZ) : a);                         \
             return EMU_NEXT;                                                                \
         }                                                                                   \
         struct emu_rmw m;                                                                   \
