@@ -160,6 +160,11 @@ static inline bool mem_rmw_cas(struct emu_cpu *cpu, const struct emu_rmw *m, uin
                                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
         }
     }
+    uint64_t cur = mem_rmw_load(cpu, m); /* split or MMIO: not atomic, as a split lock is not */
+    if (cur != (*old & size_mask(m->size))) {
+        *old = cur;
+        return false;
+    }
     mem_rmw_store(cpu, m, new);
     return true;
 }

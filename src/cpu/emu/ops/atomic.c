@@ -50,31 +50,31 @@ static inline void cmp_flags(struct emu_cpu *cpu, unsigned size, uint64_t a, uin
     cc_set(cpu, CC_KIND_SUB, size, a, b, (a - b) & size_mask(size));
 }
 
-#define CMPXCHG_SIZE(S, SZ, unused)                                                            \
-    HANDLER(CMPXCHG_E##S##G##S##R)                                                             \
-    {                                                                                          \
-        uint64_t acc = reg_get(cpu, CPU_RAX, SZ), dst = reg_get(cpu, i->reg, SZ);              \
-        cmp_flags(cpu, SZ, acc, dst);                                                          \
-        if (acc == dst)                                                                        \
-            reg_set(cpu, i->reg, SZ, reg_get(cpu, i->rm, SZ));                                 \
-        else                                                                                   \
-            reg_set(cpu, CPU_RAX, SZ, dst);                                                    \
-        return EMU_NEXT;                                                                       \
-    }                                                                                          \
-    HANDLER(CMPXCHG_E##S##G##S##M)                                                             \
-    {                                                                                          \
-        struct emu_rmw m;                                                                      \
-        int st = mem_rmw_begin(cpu, insn_ea(cpu, i), SZ, acc_of_seg(i->seg), &m);              \
-        if (st)                                                                                \
-            return st;                                                                         \
-        uint64_t acc = reg_get(cpu, CPU_RAX, SZ), old = acc;                                   \
-        bool ok = mem_rmw_cas(cpu, &m, &old, reg_get(cpu, i->rm, SZ));                         \
-        if (!ok && !m.host) /* the slow path stored unconditionally: put the old value back */ \
-            mem_rmw_store(cpu, &m, old);                                                       \
-        cmp_flags(cpu, SZ, acc, old);                                                          \
-        if (!ok)                                                                               \
-            reg_set(cpu, CPU_RAX, SZ, old);                                                    \
-        return EMU_NEXT;                                                                       \
+#define CMPXCHG_SIZE(S, SZ, unused)                                                 \
+    HANDLER(CMPXCHG_E##S##G##S##R)                                                  \
+    {                                                                               \
+        uint64_t acc = reg_get(cpu, CPU_RAX, SZ), dst = reg_get(cpu, i->reg, SZ);   \
+        cmp_flags(cpu, SZ, acc, dst);                                               \
+        if (acc == dst)                                                             \
+            reg_set(cpu, i->reg, SZ, reg_get(cpu, i->rm, SZ));                      \
+        else                                                                        \
+            reg_set(cpu, CPU_RAX, SZ, dst);                                         \
+        return EMU_NEXT;                                                            \
+    }                                                                               \
+    HANDLER(CMPXCHG_E##S##G##S##M)                                                  \
+    {                                                                               \
+        struct emu_rmw m;                                                           \
+        int st = mem_rmw_begin(cpu, insn_ea(cpu, i), SZ, acc_of_seg(i->seg), &m);   \
+        if (st)                                                                     \
+            return st;                                                              \
+        uint64_t acc = reg_get(cpu, CPU_RAX, SZ), old = acc;                        \
+        bool ok = mem_rmw_cas(cpu, &m, &old, reg_get(cpu, i->rm, SZ));              \
+        if (!ok && !m.host) /* a failing CMPXCHG still writes the old value back */ \
+            mem_rmw_store(cpu, &m, old);                                            \
+        cmp_flags(cpu, SZ, acc, old);                                               \
+        if (!ok)                                                                    \
+            reg_set(cpu, CPU_RAX, SZ, old);                                         \
+        return EMU_NEXT;                                                            \
     }
 FOR_EACH_SIZE(CMPXCHG_SIZE, 0)
 

@@ -110,6 +110,10 @@ HANDLER(INS_OUTS)
     if (!(i->flags & (INSN_REP | INSN_REPNE)))
         return ins_outs_one(cpu, i);
     uint64_t n = areg(cpu, i, CPU_RCX);
+    if (n == 0) {
+        RIP(cpu) += i->len;
+        return EMU_JUMP;
+    }
     for (; n; n--) {
         int st = ins_outs_one(cpu, i);
         if (st) {

@@ -122,9 +122,12 @@ static uint64_t movs_bulk(struct emu_cpu *cpu, const struct emu_insn *i, unsigne
     uint8_t *s = host_span(cpu, src, bytes, false), *d = host_span(cpu, dst, bytes, true);
     if (!k || !s || !d)
         return 0;
-    if (d > s && d < s + bytes) { /* overlapping forward copy repeats the pattern */
-        for (uint64_t b = 0; b < bytes; b++)
-            d[b] = s[b];
+    if (d > s && d < s + bytes) { /* overlapping forward copy: element by element */
+        for (uint64_t e = 0; e < bytes; e += size) {
+            uint64_t v;
+            memcpy(&v, s + e, size);
+            memcpy(d + e, &v, size);
+        }
     } else {
         memmove(d, s, bytes);
     }
@@ -162,6 +165,8 @@ static inline int rep(struct emu_cpu *cpu, const struct emu_insn *i, unsigned si
                       enum rep_kind kind)
 {
     uint64_t n = areg(cpu, i, CPU_RCX);
+    if (n == 0)
+        return EMU_NEXT; /* no iteration: not even rCX is written */
     for (unsigned slice = 0; n; slice++) {
         if (slice == REP_SLICE) {
             aset(cpu, i, CPU_RCX, n);
