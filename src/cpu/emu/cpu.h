@@ -201,6 +201,7 @@ struct emu_cpu {
     struct emu_exception exc;
     bool irq_shadow; /* STI / MOV SS: no interrupt before the next instruction */
     bool halted;
+    bool long64;              /* EFER.LMA and CS.L: 64-bit mode, the one mode implemented */
     bool tlb_has_large;       /* a 2M/1G page is in the TLB: INVLPG flushes all */
     atomic_bool exit_request; /* set by kick(): leave the block loop */
 

@@ -55,7 +55,7 @@ static uint64_t index_of(const struct emu_block *b, uint64_t rip)
 
 static bool mode_supported(struct emu_cpu *cpu)
 {
-    if ((cpu->efer & EFER_LMA) && cpu->seg[SEG_CS].l)
+    if (cpu->long64)
         return true;
     log_ratelimited("emu: only 64-bit long mode is implemented (cs.l=%u efer=%#llx rip=%#llx)",
                     cpu->seg[SEG_CS].l, (unsigned long long)cpu->efer,
@@ -64,36 +64,42 @@ static bool mode_supported(struct emu_cpu *cpu)
     return false;
 }
 
+#define EXEC_CONTINUE ((enum emu_exec_exit) - 1)
+
+/* The rare reasons to stop between blocks, looked at only when something is pending. */
+static enum emu_exec_exit check_stops(struct emu_cpu *cpu, const struct emu_exec_limits *lim,
+                                      uint64_t done)
+{
+    if (atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
+        atomic_store(&cpu->exit_request, false);
+        if (machine__stopping(cpu->m))
+            return EXEC_MACHINE;
+    }
+    if (cpu->halted)
+        return EXEC_HALTED;
+    if (lim->use_stop_rip && RIP(cpu) == lim->stop_rip)
+        return EXEC_STOP_RIP;
+    if (done >= lim->max_insns)
+        return EXEC_LIMIT;
+    if (!mode_supported(cpu))
+        return EXEC_MACHINE;
+    return EXEC_CONTINUE;
+}
+
 enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *lim,
                             uint64_t *retired)
 {
     uint64_t done = 0;
     enum emu_exec_exit why;
+    /* vcpu_run has no stop address and no limit: then only pending events are looked at */
+    bool bounded = lim->use_stop_rip || lim->max_insns != UINT64_MAX;
     for (;;) {
-        if (unlikely(atomic_load_explicit(&cpu->exit_request, memory_order_relaxed))) {
-            atomic_store(&cpu->exit_request, false);
-            if (machine__stopping(cpu->m)) {
-                why = EXEC_MACHINE;
+        if (unlikely(bounded || atomic_load_explicit(&cpu->exit_request, memory_order_relaxed) ||
+                     cpu->halted || !cpu->long64)) {
+            why = check_stops(cpu, lim, done);
+            if (why != EXEC_CONTINUE)
                 break;
-            }
         }
-        if (unlikely(cpu->halted)) {
-            why = EXEC_HALTED;
-            break;
-        }
-        if (lim->use_stop_rip && RIP(cpu) == lim->stop_rip) {
-            why = EXEC_STOP_RIP;
-            break;
-        }
-        if (done >= lim->max_insns) {
-            why = EXEC_LIMIT;
-            break;
-        }
-        if (unlikely(!mode_supported(cpu))) {
-            why = EXEC_MACHINE;
-            break;
-        }
-
         struct emu_block *b = emu_code_block(cpu);
         int st;
         uint64_t n = 0;

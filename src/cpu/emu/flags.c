@@ -77,7 +77,7 @@ bool emu_flags_cf(const struct emu_cpu *cpu)
     }
 }
 
-static bool cond_from_flags(uint64_t f, unsigned cc)
+bool emu_cond_from_rflags(uint64_t f, unsigned cc)
 {
     bool r;
     switch (cc >> 1) {
@@ -91,42 +91,4 @@ static bool cond_from_flags(uint64_t f, unsigned cc)
     default: r = (f & FL_ZF) || !(f & FL_SF) != !(f & FL_OF); break; /* LE */
     }
     return r ^ (cc & 1);
-}
-
-bool emu_cond(const struct emu_cpu *cpu, unsigned cc)
-{
-    unsigned kind = cpu->cc_op >> 2;
-    unsigned size = 1u << (cpu->cc_op & 3);
-    if (kind == CC_KIND_SUB && (cc >> 1) != 0 && (cc >> 1) != 5) {
-        uint64_t mask = size_mask(size);
-        uint64_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
-        int64_t sa = (int64_t)sext(a, size), sb = (int64_t)sext(b, size);
-        bool r;
-        switch (cc >> 1) {
-        case 1: r = a < b; break;
-        case 2: r = a == b; break;
-        case 3: r = a <= b; break;
-        case 4: r = (cpu->cc_res & sign_bit(size)) != 0; break;
-        case 6: r = sa < sb; break;
-        default: r = sa <= sb; break;
-        }
-        return r ^ (cc & 1);
-    }
-    if (kind == CC_KIND_LOGIC) {
-        uint64_t res = cpu->cc_res & size_mask(size);
-        bool sf = (res & sign_bit(size)) != 0;
-        bool r;
-        switch (cc >> 1) {
-        case 0:
-        case 1: r = false; break;
-        case 2:
-        case 3: r = res == 0; break;
-        case 4:
-        case 6: r = sf; break;
-        case 5: r = parity_even(res); break;
-        default: r = res == 0 || sf; break;
-        }
-        return r ^ (cc & 1);
-    }
-    return cond_from_flags(emu_rflags(cpu), cc);
 }

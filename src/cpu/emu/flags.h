@@ -63,12 +63,55 @@ static inline void emu_flags_materialize(struct emu_cpu *cpu)
 /* Current carry flag, cheaper than all flags. */
 bool emu_flags_cf(const struct emu_cpu *cpu);
 
-/* Evaluates condition code cc (the low nibble of Jcc/SETcc/CMOVcc, SDM vol. 1, B.1). */
-bool emu_cond(const struct emu_cpu *cpu, unsigned cc);
-
 static inline bool parity_even(uint64_t v)
 {
     return !__builtin_parity((unsigned)(v & 0xff));
+}
+
+/* Condition cc evaluated on materialized flags. */
+bool emu_cond_from_rflags(uint64_t rflags, unsigned cc);
+
+/*
+ * Evaluates condition code cc (the low nibble of Jcc/SETcc/CMOVcc, SDM
+ * vol. 1, B.1). Inline, with fast paths straight from the operands after
+ * CMP/SUB and TEST/AND/OR/XOR: with a constant cc the switch folds away.
+ */
+static inline bool emu_cond(const struct emu_cpu *cpu, unsigned cc)
+{
+    unsigned kind = cpu->cc_op >> 2;
+    unsigned size = 1u << (cpu->cc_op & 3);
+    if (kind == CC_KIND_SUB && (cc >> 1) != 0 && (cc >> 1) != 5) {
+        uint64_t mask = size_mask(size);
+        uint64_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
+        int64_t sa = (int64_t)sext(a, size), sb = (int64_t)sext(b, size);
+        bool r;
+        switch (cc >> 1) {
+        case 1: r = a < b; break;
+        case 2: r = a == b; break;
+        case 3: r = a <= b; break;
+        case 4: r = (cpu->cc_res & sign_bit(size)) != 0; break;
+        case 6: r = sa < sb; break;
+        default: r = sa <= sb; break;
+        }
+        return r ^ (cc & 1);
+    }
+    if (kind == CC_KIND_LOGIC) {
+        uint64_t res = cpu->cc_res & size_mask(size);
+        bool sf = (res & sign_bit(size)) != 0;
+        bool r;
+        switch (cc >> 1) {
+        case 0:
+        case 1: r = false; break;
+        case 2:
+        case 3: r = res == 0; break;
+        case 4:
+        case 6: r = sf; break;
+        case 5: r = parity_even(res); break;
+        default: r = res == 0 || sf; break;
+        }
+        return r ^ (cc & 1);
+    }
+    return emu_cond_from_rflags(emu_rflags(cpu), cc);
 }
 
 #endif

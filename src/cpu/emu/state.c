@@ -15,9 +15,9 @@ void emu_cpu_update_mode(struct emu_cpu *cpu)
 {
     cpu->cpl = cpu->seg[SEG_CS].selector & 3;
     cpu->mmu_idx = cpu->cpl == 3 ? MMU_USER : MMU_SUPERVISOR;
-    bool long64 = (cpu->efer & EFER_LMA) && cpu->seg[SEG_CS].l;
+    cpu->long64 = (cpu->efer & EFER_LMA) && cpu->seg[SEG_CS].l;
     for (unsigned s = 0; s < EMU_NR_SEGS; s++)
-        cpu->ea_base[s] = long64 && s != SEG_FS && s != SEG_GS ? 0 : cpu->seg[s].base;
+        cpu->ea_base[s] = cpu->long64 && s != SEG_FS && s != SEG_GS ? 0 : cpu->seg[s].base;
 }
 
 /* MSRs carried in cpu_state.msrs[] (EFER, APIC base and FS/GS bases have their own fields). */

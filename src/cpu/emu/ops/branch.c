@@ -23,12 +23,35 @@ HANDLER(JMP_EqM)
     return st ? st : jump_to(cpu, t);
 }
 
-HANDLER(Jcc_Jq)
-{
-    if (emu_cond(cpu, i->cc))
-        return jump_to(cpu, RIP(cpu) + i->imm);
-    return EMU_NEXT;
-}
+/* One Jcc handler per condition, so that the condition folds into it. */
+#define JCC_HANDLER(CC)                             \
+    HANDLER(Jcc_Jq_##CC)                            \
+    {                                               \
+        if (emu_cond(cpu, CC))                      \
+            return jump_to(cpu, RIP(cpu) + i->imm); \
+        return EMU_NEXT;                            \
+    }
+JCC_HANDLER(0)
+JCC_HANDLER(1)
+JCC_HANDLER(2)
+JCC_HANDLER(3)
+JCC_HANDLER(4)
+JCC_HANDLER(5)
+JCC_HANDLER(6)
+JCC_HANDLER(7)
+JCC_HANDLER(8)
+JCC_HANDLER(9)
+JCC_HANDLER(10)
+JCC_HANDLER(11)
+JCC_HANDLER(12)
+JCC_HANDLER(13)
+JCC_HANDLER(14)
+JCC_HANDLER(15)
+
+static const emu_handler Jcc_Jq[16] = {
+    Jcc_Jq_0, Jcc_Jq_1, Jcc_Jq_2,  Jcc_Jq_3,  Jcc_Jq_4,  Jcc_Jq_5,  Jcc_Jq_6,  Jcc_Jq_7,
+    Jcc_Jq_8, Jcc_Jq_9, Jcc_Jq_10, Jcc_Jq_11, Jcc_Jq_12, Jcc_Jq_13, Jcc_Jq_14, Jcc_Jq_15,
+};
 
 static inline int call_to(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t target)
 {
@@ -128,7 +151,7 @@ static bool select_jcc(struct emu_insn *insn, const struct emu_decoded *d, const
     (void)arg;
     set_rel(insn, d);
     insn->cc = cond_of(d);
-    insn->fn = Jcc_Jq;
+    insn->fn = Jcc_Jq[insn->cc];
     return true;
 }
 

@@ -32,6 +32,7 @@ static int write_cr0(struct emu_cpu *cpu, uint64_t v)
         if (!(cpu->cr4 & CR4_PAE))
             return emu_raise_gp0(cpu);
         cpu->efer |= EFER_LMA;
+        emu_cpu_update_mode(cpu);
     }
     uint64_t changed = v ^ cpu->cr0;
     cpu->cr0 = v;
