@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+/* builder.c - Zydis-encoded code sequences with flag bookkeeping (see builder.h). */
+#include "builder.h"
+
+#include <string.h>
+
+#include "cpu/vcpu.h"
+#include "flags.h"
+
+void builder__start(struct builder *b, struct dt_case *c)
+{
+    b->c = c;
+    c->code_len = 0;
+    c->ninsns = 0;
+    c->insn_offset[0] = 0;
+    c->undefined[0] = 0;
+    ZydisDecoderInit(&b->decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+}
+
+void builder__truncate(struct builder *b, unsigned n)
+{
+    if (n < b->c->ninsns) {
+        b->c->ninsns = n;
+        b->c->code_len = b->c->insn_offset[n];
+    }
+}
+
+/* The count a shift or rotate will use, before masking; -1 if not known now. */
+static int shift_count(const struct builder *b, const ZydisDecodedInstruction *insn,
+                       const ZydisDecodedOperand *ops)
+{
+    const ZydisDecodedOperand *count = &ops[insn->operand_count_visible - 1];
+    if (count->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        return (int)(count->imm.value.u & 0xff);
+    if (count->type == ZYDIS_OPERAND_TYPE_REGISTER && count->reg.value == ZYDIS_REGISTER_CL &&
+        b->c->ninsns == 0)
+        return (int)(b->c->in.gpr[CPU_RCX] & 0xff);
+    return -1;
+}
+
+bool builder__add(struct builder *b, const ZydisEncoderRequest *req)
+{
+    struct dt_case *c = b->c;
+    if (c->ninsns == DT_MAX_INSNS)
+        return false;
+
+    uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    ZyanUSize len = sizeof(bytes);
+    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(req, bytes, &len)))
+        return false;
+    if (c->code_len + len > DT_MAX_CODE_LEN)
+        return false;
+
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&b->decoder, bytes, len, &insn, ops)))
+        return false;
+
+    struct flag_effect fx;
+    int count = flags__counted(insn.mnemonic) ? shift_count(b, &insn, ops) : -1;
+    flags__effect(&insn, count, &fx);
+    uint32_t undefined = c->undefined[c->ninsns];
+    if (fx.read & undefined)
+        return false;
+
+    memcpy(c->code + c->code_len, bytes, len);
+    c->code_len += (uint32_t)len;
+    c->ninsns++;
+    c->insn_offset[c->ninsns] = (uint16_t)c->code_len;
+    c->undefined[c->ninsns] = (undefined & ~fx.written) | fx.undefined;
+    return true;
+}
+
+bool builder__raw(struct builder *b, const uint8_t *bytes, unsigned len)
+{
+    struct dt_case *c = b->c;
+    if (c->ninsns == DT_MAX_INSNS || c->code_len + len > DT_MAX_CODE_LEN)
+        return false;
+    memcpy(c->code + c->code_len, bytes, len);
+    c->code_len += len;
+    c->ninsns++;
+    c->insn_offset[c->ninsns] = (uint16_t)c->code_len;
+    c->undefined[c->ninsns] = c->undefined[c->ninsns - 1];
+    return true;
+}
+
+bool builder__insn(struct builder *b, ZydisMnemonic mnemonic, ZydisInstructionAttributes prefixes,
+                   unsigned nops, const ZydisEncoderOperand *ops)
+{
+    ZydisEncoderRequest req;
+    memset(&req, 0, sizeof(req));
+    req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    req.mnemonic = mnemonic;
+    req.prefixes = prefixes;
+    req.operand_count = (ZyanU8)nops;
+    memcpy(req.operands, ops, nops * sizeof(*ops));
+    return builder__add(b, &req);
+}
+
+ZydisEncoderOperand op_reg(ZydisRegister reg)
+{
+    return (ZydisEncoderOperand){.type = ZYDIS_OPERAND_TYPE_REGISTER, .reg.value = reg};
+}
+
+ZydisEncoderOperand op_imm(int64_t value)
+{
+    return (ZydisEncoderOperand){.type = ZYDIS_OPERAND_TYPE_IMMEDIATE, .imm.s = value};
+}
+
+ZydisEncoderOperand op_mem(ZydisRegister base, ZydisRegister index, uint8_t scale, int64_t disp,
+                           unsigned size)
+{
+    return (ZydisEncoderOperand){
+        .type = ZYDIS_OPERAND_TYPE_MEMORY,
+        .mem = {.base = base, .index = index, .scale = scale, .displacement = disp, .size = size},
+    };
+}
+
+ZydisRegister gpr_reg(unsigned index, unsigned width)
+{
+    static const ZydisRegister high8[4] = {ZYDIS_REGISTER_AH, ZYDIS_REGISTER_CH, ZYDIS_REGISTER_DH,
+                                           ZYDIS_REGISTER_BH};
+    static const ZydisRegister low8[16] = {
+        ZYDIS_REGISTER_AL,   ZYDIS_REGISTER_CL,   ZYDIS_REGISTER_DL,   ZYDIS_REGISTER_BL,
+        ZYDIS_REGISTER_SPL,  ZYDIS_REGISTER_BPL,  ZYDIS_REGISTER_SIL,  ZYDIS_REGISTER_DIL,
+        ZYDIS_REGISTER_R8B,  ZYDIS_REGISTER_R9B,  ZYDIS_REGISTER_R10B, ZYDIS_REGISTER_R11B,
+        ZYDIS_REGISTER_R12B, ZYDIS_REGISTER_R13B, ZYDIS_REGISTER_R14B, ZYDIS_REGISTER_R15B,
+    };
+    static const ZydisRegister first[] = {
+        [16] = ZYDIS_REGISTER_AX, [32] = ZYDIS_REGISTER_EAX, [64] = ZYDIS_REGISTER_RAX};
+
+    if (width == 8)
+        return index >= 16 ? high8[index - 16] : low8[index];
+    /* AX..R15W, EAX..R15D and RAX..R15 are each contiguous in enum cpu_gpr order. */
+    return (ZydisRegister)(first[width] + index);
+}

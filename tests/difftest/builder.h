@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * builder.h - assembles a case's code one instruction at a time with Zydis's
+ * encoder, and keeps track of which flags are undefined before each
+ * instruction and at the end (see flags.h).
+ */
+#ifndef STRATA_TESTS_DIFFTEST_BUILDER_H
+#define STRATA_TESTS_DIFFTEST_BUILDER_H
+
+#include <Zydis/Zydis.h>
+#include <stdbool.h>
+
+#include "difftest.h"
+
+struct builder {
+    struct dt_case *c;
+    ZydisDecoder decoder;
+};
+
+/* Starts an empty code sequence in c (whose inputs may already be set). */
+void builder__start(struct builder *b, struct dt_case *c);
+
+/*
+ * Appends the instruction req describes. Returns false, leaving the case
+ * as it was, if Zydis cannot encode it, it does not fit, or it would read a
+ * flag that an earlier instruction left undefined. A count in CL is known
+ * only to the first instruction (taken from the case's input RCX).
+ */
+bool builder__add(struct builder *b, const ZydisEncoderRequest *req);
+
+/* Shorthand for builder__add with just a mnemonic, prefixes and operands. */
+bool builder__insn(struct builder *b, ZydisMnemonic mnemonic, ZydisInstructionAttributes prefixes,
+                   unsigned nops, const ZydisEncoderOperand *ops);
+
+/*
+ * Appends bytes the encoder will not produce (invalid encodings that must
+ * raise #UD) as one instruction; false if they do not fit.
+ */
+bool builder__raw(struct builder *b, const uint8_t *bytes, unsigned len);
+
+/* Removes everything after the first n instructions. */
+void builder__truncate(struct builder *b, unsigned n);
+
+/* Operand constructors */
+ZydisEncoderOperand op_reg(ZydisRegister reg);
+ZydisEncoderOperand op_imm(int64_t value);
+ZydisEncoderOperand op_mem(ZydisRegister base, ZydisRegister index, uint8_t scale, int64_t disp,
+                           unsigned size);
+
+/*
+ * The Zydis register for GPR index 0..15 (enum cpu_gpr order) at width
+ * 8/16/32/64; at width 8, indices 16..19 are AH, CH, DH, BH.
+ */
+ZydisRegister gpr_reg(unsigned index, unsigned width);
+
+#endif

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+/* compare.c - judging and printing the two outcomes of a case (see compare.h). */
+#include "compare.h"
+
+#include <Zydis/Zydis.h>
+#include <string.h>
+
+/* #PF error code bits compared: P, W/R, U/S, RSVD, I/D */
+#define PF_ERROR_COMPARED 0x1fu
+#define MAX_BYTES_SHOWN   16
+
+static const char *const gpr_names[16] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+static const struct {
+    uint32_t bit;
+    const char *name;
+} flag_names[] = {
+    {DT_CF, "CF"}, {DT_PF, "PF"}, {DT_AF, "AF"}, {DT_ZF, "ZF"},
+    {DT_SF, "SF"}, {DT_DF, "DF"}, {DT_OF, "OF"},
+};
+
+uint32_t compare__flags_mask(const struct dt_case *c, const struct dt_outcome *ref)
+{
+    if (ref->vector < 0)
+        return DT_FLAGS_COMPARED & ~c->undefined[c->ninsns];
+    for (unsigned i = 0; i < c->ninsns; i++)
+        if (DT_CODE_ADDR + c->insn_offset[i] == ref->regs.rip)
+            return DT_FLAGS_COMPARED & ~c->undefined[i];
+    return DT_FLAGS_COMPARED;
+}
+
+bool compare__outcomes(const struct dt_case *c, const struct dt_outcome *ref,
+                       const struct dt_outcome *got, struct diff *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->not_judged = got->note[0] != 0;
+    d->vector = ref->vector != got->vector;
+    d->rip = ref->regs.rip != got->regs.rip;
+    if (ref->vector == 14 && got->vector == 14)
+        d->fault_detail =
+            ref->cr2 != got->cr2 || ((ref->error_code ^ got->error_code) & PF_ERROR_COMPARED);
+    for (int i = 0; i < 16; i++)
+        if (ref->regs.gpr[i] != got->regs.gpr[i])
+            d->gprs |= (uint16_t)(1u << i);
+    d->flags_mask = compare__flags_mask(c, ref);
+    d->flags = (uint32_t)(ref->regs.rflags ^ got->regs.rflags) & d->flags_mask;
+    if (memcmp(ref->data, got->data, DT_DATA_SIZE))
+        for (size_t i = 0; i < DT_DATA_SIZE; i++)
+            d->nbytes += ref->data[i] != got->data[i];
+    return !d->not_judged && !d->vector && !d->rip && !d->fault_detail && !d->gprs && !d->flags &&
+           !d->nbytes;
+}
+
+static void print_flags(FILE *out, uint64_t rflags)
+{
+    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+        if (rflags & flag_names[i].bit)
+            fprintf(out, " %s", flag_names[i].name);
+}
+
+static void print_code(FILE *out, const struct dt_case *c)
+{
+    for (unsigned i = 0; i < c->ninsns; i++) {
+        const uint8_t *bytes = c->code + c->insn_offset[i];
+        unsigned len = c->insn_offset[i + 1] - c->insn_offset[i];
+        uint64_t addr = DT_CODE_ADDR + c->insn_offset[i];
+        char hex[3 * ZYDIS_MAX_INSTRUCTION_LENGTH + 1] = "";
+        for (unsigned j = 0; j < len; j++)
+            snprintf(hex + 3 * j, 4, "%02x ", bytes[j]);
+        ZydisDisassembledInstruction insn;
+        const char *text =
+            ZYAN_SUCCESS(ZydisDisassembleIntel(ZYDIS_MACHINE_MODE_LONG_64, addr, bytes, len, &insn))
+                ? insn.text
+                : "(bad)";
+        fprintf(out, "    %08llx  %-36s %s\n", (unsigned long long)addr, hex, text);
+    }
+}
+
+static void print_end(FILE *out, const char *name, const struct dt_outcome *o)
+{
+    fprintf(out, "  %-6s ended at rip=%016llx", name, (unsigned long long)o->regs.rip);
+    if (o->vector >= 0)
+        fprintf(out, " with exception %d", o->vector);
+    if (o->vector == 14)
+        fprintf(out, " (cr2=%llx error=%#x)", (unsigned long long)o->cr2, o->error_code);
+    if (o->note[0])
+        fprintf(out, " [%s]", o->note);
+    fputc('\n', out);
+}
+
+static void print_memory(FILE *out, const struct dt_outcome *ref, const char *ref_name,
+                         const struct dt_outcome *got, const char *got_name, unsigned nbytes)
+{
+    fprintf(out, "  data: %u bytes differ:\n", nbytes);
+    unsigned shown = 0;
+    for (size_t i = 0; i < DT_DATA_SIZE && shown < MAX_BYTES_SHOWN; i++) {
+        if (ref->data[i] == got->data[i])
+            continue;
+        fprintf(out, "    %08llx: %s %02x, %s %02x\n", (unsigned long long)(DT_DATA_ADDR + i),
+                ref_name, ref->data[i], got_name, got->data[i]);
+        shown++;
+    }
+}
+
+void compare__print(FILE *out, const struct dt_case *c, const char *title,
+                    const struct dt_outcome *ref, const char *ref_name,
+                    const struct dt_outcome *got, const char *got_name, const struct diff *d)
+{
+    fprintf(out, "FAIL case %llu: %s\n", (unsigned long long)c->number, title);
+    print_code(out, c);
+    fprintf(out, "  input:\n");
+    for (int i = 0; i < 16; i++)
+        fprintf(out, "%s%-3s=%016llx%s", i % 4 ? "  " : "    ", gpr_names[i],
+                (unsigned long long)c->in.gpr[i], i % 4 == 3 ? "\n" : "");
+    fprintf(out, "    rflags=%llx:", (unsigned long long)c->in.rflags);
+    print_flags(out, c->in.rflags);
+    fputc('\n', out);
+    for (unsigned i = 0; i < c->npatches; i++) {
+        fprintf(out, "    data %08llx:", (unsigned long long)(DT_DATA_ADDR + c->patches[i].offset));
+        for (unsigned j = 0; j < c->patches[i].len; j++)
+            fprintf(out, " %02x", c->patches[i].bytes[j]);
+        fputc('\n', out);
+    }
+
+    print_end(out, ref_name, ref);
+    print_end(out, got_name, got);
+    fprintf(out, "           %-16s   %-16s\n", ref_name, got_name);
+    for (int i = 0; i < 16; i++)
+        fprintf(out, "    %-4s   %016llx   %016llx%s\n", gpr_names[i],
+                (unsigned long long)ref->regs.gpr[i], (unsigned long long)got->regs.gpr[i],
+                d->gprs & (1u << i) ? "   <<" : "");
+    fprintf(out, "    rflags %016llx   %016llx%s\n", (unsigned long long)ref->regs.rflags,
+            (unsigned long long)got->regs.rflags, d->flags ? "   <<" : "");
+    fprintf(out, "    flags compared:");
+    print_flags(out, d->flags_mask);
+    if (d->flags) {
+        fprintf(out, "; differing:");
+        print_flags(out, d->flags);
+    }
+    fputc('\n', out);
+    if (d->nbytes)
+        print_memory(out, ref, ref_name, got, got_name, d->nbytes);
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * gen_random.c - random sequences of 1..24 instructions drawn from the same
+ * instruction set as the enumerated families, so that values, flags and
+ * memory flow from one instruction into the next.
+ *
+ * Rules that keep a sequence inside the sandbox: one base register (RBX,
+ * RBP or R12..R15) points into the data sandbox for the whole sequence and
+ * no instruction writes it; memory operands are [base + disp] only, and BT
+ * into memory takes an immediate bit offset; RSP points into the sandbox and
+ * only PUSH/POP move it; string instructions come right after MOVs that set
+ * RSI, RDI and RCX; POPF only pops a value pushed just before (no TF, no
+ * AC). An instruction that would read a flag left undefined is not added
+ * (builder.h).
+ */
+#include "gen.h"
+
+#include "cpu/vcpu.h"
+
+#define MAX_SEQUENCE 24
+#define BASE_OFFSET  0x800  /* base register = DT_DATA_ADDR + this */
+#define STACK_OFFSET 0x1800 /* initial RSP = DT_DATA_ADDR + this */
+
+static const uint8_t base_candidates[] = {CPU_RBX, CPU_RBP, CPU_R12, CPU_R13, CPU_R14, CPU_R15};
+
+struct seq {
+    struct gen *g;
+    unsigned base; /* GPR index of the base register */
+};
+
+static uint64_t below(struct seq *s, uint64_t n)
+{
+    return rng__below(&s->g->rng, n);
+}
+
+static unsigned any_width(struct seq *s)
+{
+    return 8u << below(s, 4);
+}
+
+/* A GPR index the sequence may write: not RSP, not the base. */
+static unsigned any_gpr(struct seq *s)
+{
+    for (;;) {
+        unsigned i = (unsigned)below(s, 16);
+        if (i != CPU_RSP && i != s->base)
+            return i;
+    }
+}
+
+static ZydisEncoderOperand reg(struct seq *s, unsigned width)
+{
+    if (width == 8 && below(s, 8) == 0)
+        return op_reg(gpr_reg(GEN_AH + (unsigned)below(s, 4), 8)); /* may fail to encode: retried */
+    return op_reg(gpr_reg(any_gpr(s), width));
+}
+
+static ZydisEncoderOperand mem(struct seq *s, unsigned size)
+{
+    int64_t disp = (int64_t)below(s, 0x1800 - size) - BASE_OFFSET;
+    if (below(s, 2))
+        disp &= ~(int64_t)(size - 1);
+    return op_mem(gpr_reg(s->base, 64), ZYDIS_REGISTER_NONE, 0, disp, size);
+}
+
+static ZydisEncoderOperand reg_or_mem(struct seq *s, unsigned width)
+{
+    return below(s, 3) ? reg(s, width) : mem(s, width / 8);
+}
+
+static bool add(struct seq *s, ZydisMnemonic m, ZydisInstructionAttributes prefixes, unsigned nops,
+                const ZydisEncoderOperand *ops)
+{
+    return builder__insn(&s->g->b, m, prefixes, nops, ops);
+}
+
+static bool alu(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {
+        ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_SUB,
+        ZYDIS_MNEMONIC_SBB, ZYDIS_MNEMONIC_AND, ZYDIS_MNEMONIC_OR,
+        ZYDIS_MNEMONIC_XOR, ZYDIS_MNEMONIC_CMP, ZYDIS_MNEMONIC_TEST,
+    };
+    ZydisMnemonic m = ops[below(s, 9)];
+    unsigned width = any_width(s);
+    ZydisEncoderOperand op[2];
+    op[0] = reg_or_mem(s, width);
+    bool dest_mem = op[0].type == ZYDIS_OPERAND_TYPE_MEMORY;
+    if (below(s, 2))
+        op[1] = gen__imm(width, gen__random(s->g, width));
+    else
+        op[1] = dest_mem || m == ZYDIS_MNEMONIC_TEST ? reg(s, width) : reg_or_mem(s, width);
+    bool lock = dest_mem && m != ZYDIS_MNEMONIC_CMP && m != ZYDIS_MNEMONIC_TEST && below(s, 4) == 0;
+    return add(s, m, lock ? ZYDIS_ATTRIB_HAS_LOCK : 0, 2, op);
+}
+
+static bool unary(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_INC, ZYDIS_MNEMONIC_DEC, ZYDIS_MNEMONIC_NEG,
+                                        ZYDIS_MNEMONIC_NOT};
+    ZydisEncoderOperand op = reg_or_mem(s, any_width(s));
+    return add(s, ops[below(s, 4)], 0, 1, &op);
+}
+
+static bool shift(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {
+        ZYDIS_MNEMONIC_ROL, ZYDIS_MNEMONIC_ROR,  ZYDIS_MNEMONIC_RCL,
+        ZYDIS_MNEMONIC_RCR, ZYDIS_MNEMONIC_SHL,  ZYDIS_MNEMONIC_SHR,
+        ZYDIS_MNEMONIC_SAR, ZYDIS_MNEMONIC_SHLD, ZYDIS_MNEMONIC_SHRD};
+    ZydisMnemonic m = ops[below(s, 9)];
+    bool dbl = m == ZYDIS_MNEMONIC_SHLD || m == ZYDIS_MNEMONIC_SHRD;
+    unsigned width = dbl ? 16u << below(s, 3) : any_width(s);
+    ZydisEncoderOperand op[3];
+    unsigned n = 0;
+    op[n++] = reg_or_mem(s, width);
+    if (dbl)
+        op[n++] = reg(s, width);
+    unsigned count = (unsigned)below(s, width == 16 && dbl ? 17 : 70);
+    /* A 16-bit SHLD/SHRD by more than 16 has an undefined result: no CL of unknown value. */
+    bool by_cl = below(s, 3) == 0 && !(dbl && width == 16);
+    op[n++] = by_cl ? op_reg(ZYDIS_REGISTER_CL) : op_imm(count);
+    return add(s, m, 0, n, op);
+}
+
+static bool muldiv(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_MUL, ZYDIS_MNEMONIC_IMUL, ZYDIS_MNEMONIC_DIV,
+                                        ZYDIS_MNEMONIC_IDIV};
+    unsigned which = (unsigned)below(s, 6);
+    unsigned width = any_width(s);
+    if (which >= 4) { /* IMUL r, r/m [, imm] */
+        width = 16u << below(s, 3);
+        ZydisEncoderOperand op[3] = {reg(s, width), reg_or_mem(s, width),
+                                     gen__imm(width, gen__random(s->g, width))};
+        return add(s, ZYDIS_MNEMONIC_IMUL, 0, which == 4 ? 2 : 3, op);
+    }
+    unsigned before = s->g->c.ninsns;
+    if (which >= 2 && below(s, 2)) {
+        /* a small high half, so that not every division overflows */
+        ZydisEncoderOperand setup[2] = {op_reg(width == 8 ? ZYDIS_REGISTER_AH : ZYDIS_REGISTER_EDX),
+                                        op_imm((int64_t)below(s, 4))};
+        if (!add(s, ZYDIS_MNEMONIC_MOV, 0, 2, setup))
+            return false;
+    }
+    ZydisEncoderOperand op = reg_or_mem(s, width);
+    if (!add(s, ops[which], 0, 1, &op)) {
+        builder__truncate(&s->g->b, before);
+        return false;
+    }
+    return true;
+}
+
+static bool bits(struct seq *s)
+{
+    static const ZydisMnemonic tests[] = {ZYDIS_MNEMONIC_BT, ZYDIS_MNEMONIC_BTS, ZYDIS_MNEMONIC_BTR,
+                                          ZYDIS_MNEMONIC_BTC};
+    static const ZydisMnemonic scans[] = {ZYDIS_MNEMONIC_BSF, ZYDIS_MNEMONIC_BSR,
+                                          ZYDIS_MNEMONIC_POPCNT, ZYDIS_MNEMONIC_LZCNT,
+                                          ZYDIS_MNEMONIC_TZCNT};
+    static const unsigned scan_features[] = {0, 0, GEN_HAS_POPCNT, GEN_HAS_LZCNT, GEN_HAS_BMI1};
+    unsigned width = 16u << below(s, 3);
+    ZydisEncoderOperand op[2];
+    if (below(s, 2)) {
+        op[0] = reg_or_mem(s, width);
+        /* a register bit offset into memory could reach outside the sandbox */
+        op[1] = op[0].type == ZYDIS_OPERAND_TYPE_MEMORY || below(s, 2)
+                    ? op_imm((int64_t)below(s, 256))
+                    : reg(s, width);
+        ZydisMnemonic m = tests[below(s, 4)];
+        bool lock =
+            op[0].type == ZYDIS_OPERAND_TYPE_MEMORY && m != ZYDIS_MNEMONIC_BT && below(s, 4) == 0;
+        return add(s, m, lock ? ZYDIS_ATTRIB_HAS_LOCK : 0, 2, op);
+    }
+    unsigned k = (unsigned)below(s, 5);
+    if (scan_features[k] && !(s->g->features & scan_features[k]))
+        return false;
+    op[0] = reg(s, width);
+    op[1] = reg_or_mem(s, width);
+    return add(s, scans[k], 0, 2, op);
+}
+
+static bool moves(struct seq *s)
+{
+    ZydisEncoderOperand op[2];
+    switch (below(s, 5)) {
+    case 0: { /* MOVZX / MOVSX / MOVSXD */
+        static const ZydisMnemonic m[] = {ZYDIS_MNEMONIC_MOVZX, ZYDIS_MNEMONIC_MOVSX};
+        unsigned from = below(s, 3) ? 8 : 16;
+        unsigned to = from == 8 ? 16u << below(s, 3) : 32u << below(s, 2);
+        if (below(s, 4) == 0) {
+            op[0] = reg(s, 64);
+            op[1] = reg_or_mem(s, 32);
+            return add(s, ZYDIS_MNEMONIC_MOVSXD, 0, 2, op);
+        }
+        op[0] = reg(s, to);
+        op[1] = reg_or_mem(s, from);
+        return add(s, m[below(s, 2)], 0, 2, op);
+    }
+    case 1: { /* BSWAP */
+        op[0] = reg(s, 32u << below(s, 2));
+        return add(s, ZYDIS_MNEMONIC_BSWAP, 0, 1, op);
+    }
+    default: { /* MOV */
+        unsigned width = any_width(s);
+        op[0] = reg_or_mem(s, width);
+        if (below(s, 2))
+            op[1] = op[0].type == ZYDIS_OPERAND_TYPE_MEMORY ? reg(s, width) : reg_or_mem(s, width);
+        else
+            op[1] = width == 64 && op[0].type == ZYDIS_OPERAND_TYPE_REGISTER && below(s, 2)
+                        ? op_imm((int64_t)gen__random(s->g, 64))
+                        : gen__imm(width, gen__random(s->g, width));
+        return add(s, ZYDIS_MNEMONIC_MOV, 0, 2, op);
+    }
+    }
+}
+
+static bool conditional(struct seq *s)
+{
+    static const ZydisMnemonic cmov[] = {
+        ZYDIS_MNEMONIC_CMOVO, ZYDIS_MNEMONIC_CMOVNO, ZYDIS_MNEMONIC_CMOVB,  ZYDIS_MNEMONIC_CMOVNB,
+        ZYDIS_MNEMONIC_CMOVZ, ZYDIS_MNEMONIC_CMOVNZ, ZYDIS_MNEMONIC_CMOVBE, ZYDIS_MNEMONIC_CMOVNBE,
+        ZYDIS_MNEMONIC_CMOVS, ZYDIS_MNEMONIC_CMOVNS, ZYDIS_MNEMONIC_CMOVP,  ZYDIS_MNEMONIC_CMOVNP,
+        ZYDIS_MNEMONIC_CMOVL, ZYDIS_MNEMONIC_CMOVNL, ZYDIS_MNEMONIC_CMOVLE, ZYDIS_MNEMONIC_CMOVNLE,
+    };
+    static const ZydisMnemonic setcc[] = {
+        ZYDIS_MNEMONIC_SETO, ZYDIS_MNEMONIC_SETNO, ZYDIS_MNEMONIC_SETB,  ZYDIS_MNEMONIC_SETNB,
+        ZYDIS_MNEMONIC_SETZ, ZYDIS_MNEMONIC_SETNZ, ZYDIS_MNEMONIC_SETBE, ZYDIS_MNEMONIC_SETNBE,
+        ZYDIS_MNEMONIC_SETS, ZYDIS_MNEMONIC_SETNS, ZYDIS_MNEMONIC_SETP,  ZYDIS_MNEMONIC_SETNP,
+        ZYDIS_MNEMONIC_SETL, ZYDIS_MNEMONIC_SETNL, ZYDIS_MNEMONIC_SETLE, ZYDIS_MNEMONIC_SETNLE,
+    };
+    unsigned cc = (unsigned)below(s, 16);
+    if (below(s, 2)) {
+        ZydisEncoderOperand op = reg_or_mem(s, 8);
+        return add(s, setcc[cc], 0, 1, &op);
+    }
+    unsigned width = 16u << below(s, 3);
+    ZydisEncoderOperand op[2] = {reg(s, width), reg_or_mem(s, width)};
+    return add(s, cmov[cc], 0, 2, op);
+}
+
+static bool address(struct seq *s)
+{
+    unsigned width = 16u << below(s, 3);
+    ZydisRegister index = below(s, 2) ? gpr_reg(any_gpr(s), 64) : ZYDIS_REGISTER_NONE;
+    if (index == ZYDIS_REGISTER_RSP)
+        index = ZYDIS_REGISTER_NONE;
+    ZydisEncoderOperand op[2] = {
+        reg(s, width),
+        op_mem(gpr_reg((unsigned)below(s, 16), 64), index, index ? (uint8_t)(1u << below(s, 4)) : 0,
+               (int32_t)gen__random(s->g, 32), 8),
+    };
+    return add(s, ZYDIS_MNEMONIC_LEA, 0, 2, op);
+}
+
+static bool exchange(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_XCHG, ZYDIS_MNEMONIC_CMPXCHG,
+                                        ZYDIS_MNEMONIC_XADD};
+    unsigned k = (unsigned)below(s, 4);
+    if (k == 3) {
+        bool wide = below(s, 2);
+        ZydisEncoderOperand op = mem(s, wide ? 16 : 8);
+        op.mem.displacement &= wide ? ~15 : ~0;
+        return add(s, wide ? ZYDIS_MNEMONIC_CMPXCHG16B : ZYDIS_MNEMONIC_CMPXCHG8B,
+                   below(s, 2) ? ZYDIS_ATTRIB_HAS_LOCK : 0, 1, &op);
+    }
+    unsigned width = any_width(s);
+    ZydisEncoderOperand op[2] = {reg_or_mem(s, width), reg(s, width)};
+    bool lock = op[0].type == ZYDIS_OPERAND_TYPE_MEMORY && k > 0 && below(s, 2);
+    return add(s, ops[k], lock ? ZYDIS_ATTRIB_HAS_LOCK : 0, 2, op);
+}
+
+static bool no_operands(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {
+        ZYDIS_MNEMONIC_CBW, ZYDIS_MNEMONIC_CWDE, ZYDIS_MNEMONIC_CDQE, ZYDIS_MNEMONIC_CWD,
+        ZYDIS_MNEMONIC_CDQ, ZYDIS_MNEMONIC_CQO,  ZYDIS_MNEMONIC_LAHF, ZYDIS_MNEMONIC_SAHF,
+        ZYDIS_MNEMONIC_CLC, ZYDIS_MNEMONIC_STC,  ZYDIS_MNEMONIC_CMC,  ZYDIS_MNEMONIC_CLD,
+        ZYDIS_MNEMONIC_STD,
+    };
+    return add(s, ops[below(s, sizeof(ops) / sizeof(ops[0]))], 0, 0, NULL);
+}
+
+static bool stack(struct seq *s)
+{
+    unsigned width = below(s, 4) ? 64 : 16;
+    ZydisEncoderRequest req = {
+        .machine_mode = ZYDIS_MACHINE_MODE_LONG_64,
+        .operand_size_hint = width == 16 ? ZYDIS_OPERAND_SIZE_HINT_16 : ZYDIS_OPERAND_SIZE_HINT_64,
+        .operand_count = 1,
+    };
+    switch (below(s, 5)) {
+    case 0:
+        req.mnemonic = ZYDIS_MNEMONIC_PUSH;
+        req.operands[0] = reg_or_mem(s, width);
+        break;
+    case 1:
+        req.mnemonic = ZYDIS_MNEMONIC_PUSH;
+        req.operands[0] = gen__imm(width, gen__random(s->g, width == 64 ? 32 : 16));
+        break;
+    case 2:
+        req.mnemonic = ZYDIS_MNEMONIC_POP;
+        req.operands[0] = reg_or_mem(s, width);
+        break;
+    case 3:
+        req.mnemonic = width == 16 ? ZYDIS_MNEMONIC_PUSHF : ZYDIS_MNEMONIC_PUSHFQ;
+        req.operand_count = 0;
+        break;
+    default: {
+        /* PUSH imm32 of harmless flags, then POPF */
+        unsigned before = s->g->c.ninsns;
+        ZydisEncoderOperand value =
+            op_imm((int32_t)(gen__random(s->g, 32) & (DT_FLAGS_STATUS | DT_DF | (1u << 14))));
+        if (!add(s, ZYDIS_MNEMONIC_PUSH, 0, 1, &value))
+            return false;
+        if (!add(s, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL)) {
+            builder__truncate(&s->g->b, before);
+            return false;
+        }
+        return true;
+    }
+    }
+    return builder__add(&s->g->b, &req);
+}
+
+static bool string(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {
+        ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD, ZYDIS_MNEMONIC_MOVSQ,
+        ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD, ZYDIS_MNEMONIC_STOSQ,
+        ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_LODSD, ZYDIS_MNEMONIC_LODSQ,
+        ZYDIS_MNEMONIC_CMPSB, ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD, ZYDIS_MNEMONIC_CMPSQ,
+        ZYDIS_MNEMONIC_SCASB, ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_SCASD, ZYDIS_MNEMONIC_SCASQ,
+    };
+    unsigned k = (unsigned)below(s, 20);
+    ZydisInstructionAttributes prefix = 0;
+    if (below(s, 4))
+        prefix = k < 12        ? ZYDIS_ATTRIB_HAS_REP
+                 : below(s, 2) ? ZYDIS_ATTRIB_HAS_REPE
+                               : ZYDIS_ATTRIB_HAS_REPNE;
+    /* RSI and RDI 0x100..0x1700 into the sandbox: 16 elements of 8 bytes fit either way. */
+    ZydisEncoderOperand setup[3][2] = {
+        {op_reg(ZYDIS_REGISTER_ESI), op_imm((int64_t)(DT_DATA_ADDR + 0x100 + below(s, 0x1600)))},
+        {op_reg(ZYDIS_REGISTER_EDI), op_imm((int64_t)(DT_DATA_ADDR + 0x100 + below(s, 0x1600)))},
+        {op_reg(ZYDIS_REGISTER_ECX), op_imm((int64_t)below(s, 17))},
+    };
+    unsigned before = s->g->c.ninsns;
+    for (unsigned i = 0; i < 3; i++) {
+        if (!add(s, ZYDIS_MNEMONIC_MOV, 0, 2, setup[i])) {
+            builder__truncate(&s->g->b, before);
+            return false;
+        }
+    }
+    if (!add(s, ops[k], prefix, 0, NULL)) {
+        builder__truncate(&s->g->b, before);
+        return false;
+    }
+    return true;
+}
+
+static bool (*const categories[])(struct seq *) = {
+    alu,   alu,   alu,         unary,   shift,    shift,       muldiv, bits,
+    moves, moves, conditional, address, exchange, no_operands, stack,  string,
+};
+
+static void random_inputs(struct seq *s)
+{
+    struct gen *g = s->g;
+    for (unsigned i = 0; i < 16; i++)
+        if (below(s, 2))
+            g->c.in.gpr[i] = gen__edge(g, 8u << below(s, 4), (unsigned)below(s, GEN_NEDGE));
+    g->c.in.gpr[s->base] = DT_DATA_ADDR + BASE_OFFSET;
+    g->c.in.gpr[CPU_RSP] = DT_DATA_ADDR + STACK_OFFSET;
+    if (below(s, 4) == 0)
+        g->c.in.rflags |= DT_DF;
+}
+
+void gen_random__run(struct gen *g)
+{
+    struct seq s = {.g = g};
+    do {
+        gen__begin(g);
+        s.base = base_candidates[below(&s, sizeof(base_candidates))];
+        random_inputs(&s);
+        unsigned length = 1 + (unsigned)below(&s, MAX_SEQUENCE);
+        for (unsigned tries = 0; g->c.ninsns < length && tries < 4 * length; tries++)
+            categories[below(&s, sizeof(categories) / sizeof(categories[0]))](&s);
+    } while (gen__run(g));
+}

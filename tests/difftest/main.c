@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * main.c - difftest: the emu engine against the host CPU, case by case.
+ *
+ * Runs the whole enumeration (gen_*.c) and then random sequences until
+ * --cases cases have run, each natively and in the emulator, and ends with
+ * "difftest: N cases, F failed (seed S)". Exit status 0 only if none
+ * failed. See docs/testing.md, "difftest".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "emulated.h"
+#include "gen.h"
+#include "native.h"
+#include "options.h"
+
+static const char usage[] =
+    "usage: difftest [--cases N] [--seed S] [--max-failures K] [--random-only]\n"
+    "  --cases N         run N cases: the enumeration first, then random sequences\n"
+    "                    (default 150000)\n"
+    "  --seed S          seed of the random values and sequences (default 1)\n"
+    "  --max-failures K  print at most K failures in full (default 20)\n"
+    "  --random-only     skip the enumeration\n";
+
+struct difftest {
+    struct options opts;
+    struct emulated *emu;
+    struct runner runner;
+    struct gen gen;
+};
+
+static void run_emulated(void *ctx, const struct dt_case *c, const uint8_t *image,
+                         struct dt_outcome *out)
+{
+    emulated__run(ctx, c, image, out);
+}
+
+/* What the engine's CPU model advertises of the optional instructions we test. */
+static unsigned model_features(struct emulated *emu)
+{
+    uint32_t leaf1[4], leaf7[4], ext1[4];
+    struct err err;
+    if (emulated__cpuid(emu, 1, 0, leaf1, &err) || emulated__cpuid(emu, 7, 0, leaf7, &err) ||
+        emulated__cpuid(emu, 0x80000001, 0, ext1, &err)) {
+        printf("difftest: %s; testing no optional instructions\n", err.msg);
+        return 0;
+    }
+    unsigned features = (leaf1[2] >> 23 & 1 ? GEN_HAS_POPCNT : 0) |
+                        (ext1[2] >> 5 & 1 ? GEN_HAS_LZCNT : 0) |
+                        (leaf7[1] >> 3 & 1 ? GEN_HAS_BMI1 : 0);
+    printf("difftest: the CPU model advertises:%s%s%s%s\n",
+           features & GEN_HAS_POPCNT ? " popcnt" : "", features & GEN_HAS_LZCNT ? " lzcnt" : "",
+           features & GEN_HAS_BMI1 ? " bmi1" : "", features ? "" : " none of popcnt, lzcnt, bmi1");
+    return features;
+}
+
+static int difftest_main(void *arg)
+{
+    struct difftest *t = arg;
+    struct err err;
+
+    if (native__init(&err)) {
+        fprintf(stderr, "difftest: %s\n", err.msg);
+        return 1;
+    }
+    t->emu = emulated__create(&err);
+    if (!t->emu) {
+        fprintf(stderr, "difftest: cannot create the emulated machine: %s\n", err.msg);
+        return 1;
+    }
+    struct runner *r = &t->runner;
+    runner__init(r, t->opts.seed);
+    r->name = "emu";
+    r->run = run_emulated;
+    r->ctx = t->emu;
+    r->budget = t->opts.cases;
+    r->max_printed = t->opts.max_failures;
+    gen__init(&t->gen, r, t->opts.seed, model_features(t->emu));
+
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (t->opts.random_only || gen__enumerate(&t->gen))
+        gen_random__run(&t->gen);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+
+    runner__print_forms(r, stdout);
+    if (t->gen.unencodable)
+        printf("difftest: %llu generated cases could not be encoded (a harness bug)\n",
+               (unsigned long long)t->gen.unencodable);
+    printf("difftest: %llu enumerated and %llu random cases in %.1f s, %llu skipped (excluded "
+           "forms)\n",
+           (unsigned long long)t->gen.enumerated,
+           (unsigned long long)(r->cases - t->gen.enumerated),
+           (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9,
+           (unsigned long long)r->skipped);
+    printf("difftest: %llu cases, %llu failed (seed %llu)\n", (unsigned long long)r->cases,
+           (unsigned long long)r->failed, (unsigned long long)t->opts.seed);
+    bool ok = r->failed == 0 && r->cases > 0 && !t->gen.unencodable;
+    runner__destroy(r);
+    emulated__destroy(t->emu);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct difftest t;
+    t.opts = (struct options){.cases = 150000, .seed = 1, .max_failures = 20};
+    if (options__parse(&t.opts, argc, argv, usage))
+        return 2;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    return native__on_test_thread(difftest_main, &t);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * runner.h - runs each case natively and on the side under test, judges
+ * them, and keeps the counts: cases, failures, and forms excluded because
+ * the side under test does not implement them.
+ *
+ * A form is excluded when its first case ends in #UD on the side under test
+ * but not natively; its later cases are skipped and the form is listed once.
+ * Any later #UD of a form that passed that probe is a failure.
+ */
+#ifndef STRATA_TESTS_DIFFTEST_RUNNER_H
+#define STRATA_TESTS_DIFFTEST_RUNNER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "difftest.h"
+#include "forms.h"
+
+typedef void (*runner_side_fn)(void *ctx, const struct dt_case *c, const uint8_t *image,
+                               struct dt_outcome *out);
+
+struct runner {
+    /* set by the caller */
+    const char *name; /* of the side under test, e.g. "emu" */
+    runner_side_fn run;
+    void *ctx;
+    uint64_t budget;      /* stop after this many cases */
+    unsigned max_printed; /* failures printed in full */
+    bool quiet;           /* print nothing per case (self-test) */
+
+    /* counts */
+    uint64_t cases;
+    uint64_t failed;
+    uint64_t skipped; /* cases of excluded forms */
+    unsigned printed;
+
+    struct form_table forms;
+    uint8_t image[DT_DATA_SIZE]; /* initial data sandbox of every case */
+    uint8_t ref_data[DT_DATA_SIZE];
+};
+
+/* Sets the counts to zero and fills the data image from seed. */
+void runner__init(struct runner *r, uint64_t seed);
+void runner__destroy(struct runner *r);
+
+/* Runs and judges one case. Returns false once the budget is used up. */
+bool runner__submit(struct runner *r, struct dt_case *c);
+
+/* True when the budget is used up. */
+bool runner__done(const struct runner *r);
+
+/* Prints the excluded forms and the forms with failures, one line each. */
+void runner__print_forms(const struct runner *r, FILE *out);
+
+#endif
