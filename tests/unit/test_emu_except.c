@@ -5,7 +5,8 @@
  * an error code, the CPL 3 -> 0 stack switch through TSS.RSP0, IST stacks,
  * a not-present gate (#NP with the IDT error code), #DF when delivering a
  * #PF faults, the triple fault ending the machine as a reset, INT n gate
- * DPL checks, #DE and #UD, IRETQ to CPL 3 and SYSCALL/SYSRET.
+ * DPL checks, #DE and #UD, IRETQ to CPL 3, SYSCALL/SYSRET, and the
+ * descriptor probes LSL/LAR/VERR.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -218,6 +219,27 @@ static void syscall_and_sysret(void **state)
     assert_int_equal(f->st.rflags & 0x200, 0x200);
 }
 
+/* LSL/LAR/VERR read descriptors and answer in ZF instead of faulting. */
+static void descriptor_probes(void **state)
+{
+    struct emu_fixture *f = *state;
+    PUT(f, FIX_CODE, 0xb8, FIX_UCODE, 0, 0, 0, /* mov eax, user code selector */
+        0x0f, 0x03, 0xd8,                      /* lsl ebx, ax */
+        0x0f, 0x02, 0xc8,                      /* lar ecx, ax */
+        0x0f, 0x00, 0xe0,                      /* verr ax */
+        0x0f, 0x94, 0xc2,                      /* setz dl */
+        0x31, 0xf6,                            /* xor esi, esi */
+        0x0f, 0x03, 0xfe);                     /* lsl edi, si: the null selector */
+    f->st.gpr[CPU_RDI] = 0x77;
+    struct emu_stop_info info = run(f, FIX_CODE + 24);
+    assert_int_equal(info.reason, EMU_STOP_RIP);
+    assert_int_equal(f->st.gpr[CPU_RBX], 0xffffffff);
+    assert_int_equal(f->st.gpr[CPU_RCX], 0xa0fb00); /* G, L, P, DPL 3, S, type 0xb */
+    assert_int_equal(f->st.gpr[CPU_RDX] & 0xff, 1);
+    assert_int_equal(f->st.gpr[CPU_RDI], 0x77); /* unchanged, ZF = 0 */
+    assert_int_equal(f->st.rflags & 0x40, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(int_n_checks_gate_dpl, setup, teardown),
         cmocka_unit_test_setup_teardown(iretq_to_user_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(syscall_and_sysret, setup, teardown),
+        cmocka_unit_test_setup_teardown(descriptor_probes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * system.c - system instructions (SDM vol. 2; vol. 3A, 2.5-2.8 for the
  * registers): MOV to/from CR0/CR2/CR3/CR4/CR8, DR0-DR7 and segment
  * registers; LGDT/LIDT/SGDT/SIDT, LLDT/LTR/SLDT/STR, SMSW/LMSW, CLTS,
- * INVLPG, WBINVD/INVD, RDMSR/WRMSR, CPUID, RDTSC/RDTSCP, HLT, SWAPGS.
+ * INVLPG, WBINVD/INVD, RDMSR/WRMSR, CPUID, RDTSC/RDTSCP, HLT, SWAPGS, the
+ * descriptor probes LAR/LSL/VERR/VERW, and RDPMC (no counters: #GP).
  * Privileged ones raise #GP(0) above CPL 0. Anything that changes
  * translation or mode ends the block (EMU_JUMP with RIP advanced).
  */
@@ -406,6 +407,92 @@ static bool select_smsw(struct emu_insn *insn, const struct emu_decoded *d, cons
     return select_ew(insn, d, SMSW_Ew, 0);
 }
 
+/* ---- LAR, LSL, VERR, VERW: descriptor probes that set ZF instead of faulting ---- */
+
+enum probe { PROBE_LAR, PROBE_LSL, PROBE_VERR, PROBE_VERW };
+
+/* Reads selector's descriptor if it is in the table; false (ZF = 0) otherwise. */
+static int probe_desc(struct emu_cpu *cpu, uint16_t sel, uint64_t *lo, bool *found)
+{
+    bool ldt = sel & 4;
+    uint32_t limit = ldt ? (cpu->ldtr.unusable ? 0 : cpu->ldtr.limit) : cpu->gdt.limit;
+    *found = (sel & ~3u) && !(ldt && cpu->ldtr.unusable) && (sel | 7u) <= limit;
+    if (!*found)
+        return EMU_NEXT;
+    uint64_t hi;
+    return emu_seg_read_desc(cpu, sel, false, 0, lo, &hi);
+}
+
+static bool probe_ok(const struct emu_cpu *cpu, enum probe kind, uint16_t sel,
+                     const struct cpu_segment *s)
+{
+    bool code = s->s && (s->type & DESC_CODE), conforming = code && (s->type & DESC_CONFORMING);
+    if (!conforming && (s->dpl < cpu->cpl || s->dpl < (sel & 3)))
+        return false;
+    if (!s->s) {
+        if (kind == PROBE_VERR || kind == PROBE_VERW)
+            return false;
+        switch (s->type) {
+        case SYS_LDT:
+        case SYS_TSS_AVAIL:
+        case SYS_TSS_BUSY: return true;
+        case 0xc: return kind == PROBE_LAR; /* call gate */
+        default: return false;
+        }
+    }
+    if (kind == PROBE_VERR)
+        return !code || (s->type & DESC_READABLE);
+    if (kind == PROBE_VERW)
+        return !code && (s->type & DESC_WRITABLE);
+    return true;
+}
+
+HANDLER(PROBE_Ew)
+{
+    uint16_t sel;
+    int st = read_sel_operand(cpu, i, &sel);
+    uint64_t lo = 0;
+    bool found;
+    if (!st)
+        st = probe_desc(cpu, sel, &lo, &found);
+    if (st)
+        return st;
+    struct cpu_segment s;
+    emu_seg_unpack(lo, 0, sel, &s);
+    bool ok = found && probe_ok(cpu, i->cc, sel, &s);
+    emu_flags_materialize(cpu);
+    cpu->rflags = (cpu->rflags & ~FL_ZF) | (ok ? FL_ZF : 0);
+    if (ok && i->cc == PROBE_LAR)
+        reg_set(cpu, i->reg, i->size, (lo >> 32) & (i->size == 2 ? 0xff00 : 0xf0ff00));
+    if (ok && i->cc == PROBE_LSL)
+        reg_set(cpu, i->reg, i->size, s.limit);
+    return EMU_NEXT;
+}
+
+/* LAR/LSL: reg, r/m16; VERR/VERW: r/m16. The selector operand goes to rm or the EA. */
+static bool select_probe(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    insn->cc = (uint8_t)(uintptr_t)arg;
+    insn->fn = PROBE_Ew;
+    const ZydisDecodedOperand *src = &d->op[d->nops - 1];
+    if (d->nops == 2) {
+        insn->reg = (uint8_t)dec_gpr(d->op[0].reg.value);
+        insn->size = (uint8_t)(d->op[0].size / 8);
+    }
+    if (op_is_reg(src)) {
+        insn->rm = (uint8_t)dec_gpr(src->reg.value);
+        insn->flags |= INSN_REGOP;
+        return true;
+    }
+    return dec_mem(insn, d, src);
+}
+
+/* No performance counters are implemented (CPUID leaf 0xA is zero): any counter is invalid. */
+HANDLER(RDPMC)
+{
+    return emu_raise_gp0(cpu);
+}
+
 /* ---- the rest ---- */
 
 HANDLER(CLTS)
@@ -537,5 +624,10 @@ const struct emu_opdef emu_ops_system[] = {
     {ZYDIS_MNEMONIC_RDTSCP, select_rdtsc, "p", 0},
     {ZYDIS_MNEMONIC_HLT, emu_select_fixed, HLT, OPF_BRANCH},
     {ZYDIS_MNEMONIC_SWAPGS, emu_select_fixed, SWAPGS, 0},
+    {ZYDIS_MNEMONIC_LAR, select_probe, (void *)PROBE_LAR, 0},
+    {ZYDIS_MNEMONIC_LSL, select_probe, (void *)PROBE_LSL, 0},
+    {ZYDIS_MNEMONIC_VERR, select_probe, (void *)PROBE_VERR, 0},
+    {ZYDIS_MNEMONIC_VERW, select_probe, (void *)PROBE_VERW, 0},
+    {ZYDIS_MNEMONIC_RDPMC, emu_select_fixed, RDPMC, 0},
     {0},
 };
