@@ -12,10 +12,10 @@
 static const struct emu_opdef *optable[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 
 static const struct emu_opdef *const family_tables[] = {
-    emu_ops_alu,       emu_ops_shift,   emu_ops_muldiv, emu_ops_bit,
-    emu_ops_move,      emu_ops_stack,   emu_ops_branch, emu_ops_string,
-    emu_ops_atomic,    emu_ops_flagops, emu_ops_misc,   emu_ops_system,
-    emu_ops_interrupt, emu_ops_io,      emu_ops_fpu,    emu_ops_far,
+    emu_ops_alu,   emu_ops_shift,      emu_ops_muldiv,    emu_ops_bit,    emu_ops_move,
+    emu_ops_stack, emu_ops_branch,     emu_ops_string,    emu_ops_atomic, emu_ops_flagops,
+    emu_ops_misc,  emu_ops_system,     emu_ops_interrupt, emu_ops_io,     emu_ops_fpu,
+    emu_ops_far,   emu_ops_descriptor,
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

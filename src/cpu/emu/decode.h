@@ -96,6 +96,6 @@ int emu_op_restart(struct emu_cpu *cpu, const struct emu_insn *i);       /* EMU_
 extern const struct emu_opdef emu_ops_alu[], emu_ops_shift[], emu_ops_muldiv[], emu_ops_bit[],
     emu_ops_move[], emu_ops_stack[], emu_ops_branch[], emu_ops_string[], emu_ops_atomic[],
     emu_ops_flagops[], emu_ops_misc[], emu_ops_system[], emu_ops_interrupt[], emu_ops_io[],
-    emu_ops_fpu[], emu_ops_far[];
+    emu_ops_fpu[], emu_ops_far[], emu_ops_descriptor[];
 
 #endif

@@ -82,4 +82,33 @@ static inline uint8_t cond_of(const struct emu_decoded *d)
     return d->zi->opcode & 0xf;
 }
 
+/* Reads the r/m16 operand (a selector or a machine status word). */
+static inline int read_rm16(struct emu_cpu *cpu, const struct emu_insn *i, uint16_t *sel)
+{
+    if (i->flags & INSN_REGOP) {
+        *sel = (uint16_t)cpu->r[i->rm];
+        return EMU_NEXT;
+    }
+    uint64_t v;
+    int st = read_ea(cpu, i, 2, &v);
+    *sel = (uint16_t)v;
+    return st;
+}
+
+/* The r/m16 operand of LLDT/LTR/SLDT/STR/SMSW/LMSW/LAR...: a register (rm) or memory. */
+static inline bool select_rm16(struct emu_insn *insn, const struct emu_decoded *d, emu_handler fn,
+                               uint8_t cc)
+{
+    const ZydisDecodedOperand *op = &d->op[0];
+    insn->cc = cc;
+    insn->fn = fn;
+    if (op_is_reg(op)) {
+        insn->reg = insn->rm = (uint8_t)dec_gpr(op->reg.value);
+        insn->size = (uint8_t)(op->size / 8);
+        insn->flags |= INSN_REGOP;
+        return true;
+    }
+    return dec_mem(insn, d, op);
+}
+
 #endif

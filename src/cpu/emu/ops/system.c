@@ -2,9 +2,8 @@
 /*
  * system.c - system instructions (SDM vol. 2; vol. 3A, 2.5-2.8 for the
  * registers): MOV to/from CR0/CR2/CR3/CR4/CR8, DR0-DR7 and segment
- * registers; LGDT/LIDT/SGDT/SIDT, LLDT/LTR/SLDT/STR, SMSW/LMSW, CLTS,
- * INVLPG, WBINVD/INVD, RDMSR/WRMSR, CPUID, RDTSC/RDTSCP, HLT, SWAPGS, the
- * descriptor probes LAR/LSL/VERR/VERW, and RDPMC (no counters: #GP).
+ * registers; SMSW/LMSW, CLTS, INVLPG, WBINVD/INVD, RDMSR/WRMSR, CPUID,
+ * RDTSC/RDTSCP, RDPMC (no counters: #GP), HLT, SWAPGS.
  * Privileged ones raise #GP(0) above CPL 0. Anything that changes
  * translation or mode ends the block (EMU_JUMP with RIP advanced).
  */
@@ -227,124 +226,6 @@ bool emu_select_mov_special(struct emu_insn *insn, const struct emu_decoded *d)
     }
 }
 
-/* ---- descriptor tables ---- */
-
-HANDLER(LGDT_M)
-{
-    if (!cpl0(cpu))
-        return emu_raise_gp0(cpu);
-    uint8_t buf[10];
-    int st = emu_mem_access(cpu, insn_ea(cpu, i), 10, ACC_READ | acc_of_seg(i->seg), buf);
-    if (st)
-        return st;
-    struct cpu_dtable t;
-    memcpy(&t.limit, buf, 2);
-    memcpy(&t.base, buf + 2, 8);
-    if (!is_canonical(t.base))
-        return emu_raise_gp0(cpu);
-    if (i->cc)
-        cpu->idt = t;
-    else
-        cpu->gdt = t;
-    return EMU_NEXT;
-}
-
-HANDLER(SGDT_M)
-{
-    const struct cpu_dtable *t = i->cc ? &cpu->idt : &cpu->gdt;
-    uint8_t buf[10];
-    memcpy(buf, &t->limit, 2);
-    memcpy(buf + 2, &t->base, 8);
-    return emu_mem_access(cpu, insn_ea(cpu, i), 10, ACC_WRITE | acc_of_seg(i->seg), buf);
-}
-
-static bool select_dt(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
-{
-    if (!op_is_mem(&d->op[0]) || !dec_mem(insn, d, &d->op[0]))
-        return false;
-    uintptr_t kind = (uintptr_t)arg; /* bit 0: IDT, bit 1: store */
-    insn->cc = kind & 1;
-    insn->fn = (kind & 2) ? SGDT_M : LGDT_M;
-    return true;
-}
-
-static int read_sel_operand(struct emu_cpu *cpu, const struct emu_insn *i, uint16_t *sel)
-{
-    if (i->flags & INSN_REGOP) {
-        *sel = (uint16_t)cpu->r[i->rm];
-        return EMU_NEXT;
-    }
-    uint64_t v;
-    int st = read_ea(cpu, i, 2, &v);
-    *sel = (uint16_t)v;
-    return st;
-}
-
-HANDLER(LLDT_Ew)
-{
-    if (!cpl0(cpu))
-        return emu_raise_gp0(cpu);
-    uint16_t sel;
-    int st = read_sel_operand(cpu, i, &sel);
-    if (st)
-        return st;
-    if ((sel & ~3u) == 0) {
-        cpu->ldtr = (struct cpu_segment){.selector = sel, .unusable = 1};
-        return EMU_NEXT;
-    }
-    if (sel & 4)
-        return emu_raise_err(cpu, EXC_GP, sel & ~3u);
-    uint64_t lo, hi;
-    if ((st = emu_seg_read_desc(cpu, sel, true, 0, &lo, &hi)))
-        return st;
-    struct cpu_segment s;
-    emu_seg_unpack(lo, hi, sel, &s);
-    if (s.s || s.type != SYS_LDT)
-        return emu_raise_err(cpu, EXC_GP, sel & ~3u);
-    if (!s.present)
-        return emu_raise_err(cpu, EXC_NP, sel & ~3u);
-    cpu->ldtr = s;
-    return EMU_NEXT;
-}
-
-HANDLER(LTR_Ew)
-{
-    if (!cpl0(cpu))
-        return emu_raise_gp0(cpu);
-    uint16_t sel;
-    int st = read_sel_operand(cpu, i, &sel);
-    if (st)
-        return st;
-    if ((sel & ~3u) == 0 || (sel & 4))
-        return emu_raise_err(cpu, EXC_GP, sel & ~3u);
-    uint64_t lo, hi;
-    if ((st = emu_seg_read_desc(cpu, sel, true, 0, &lo, &hi)))
-        return st;
-    struct cpu_segment s;
-    emu_seg_unpack(lo, hi, sel, &s);
-    if (s.s || s.type != SYS_TSS_AVAIL)
-        return emu_raise_err(cpu, EXC_GP, sel & ~3u);
-    if (!s.present)
-        return emu_raise_err(cpu, EXC_NP, sel & ~3u);
-    uint8_t type_byte = (uint8_t)((lo >> 40) | 2); /* busy */
-    if ((st = emu_mem_access(cpu, cpu->gdt.base + (sel & ~7u) + 5, 1, ACC_WRITE | ACC_SYS,
-                             &type_byte)))
-        return st;
-    s.type = SYS_TSS_BUSY;
-    cpu->tr = s;
-    return EMU_NEXT;
-}
-
-HANDLER(SLDT_Ew)
-{
-    uint16_t sel = i->cc ? cpu->tr.selector : cpu->ldtr.selector;
-    if (i->flags & INSN_REGOP) {
-        reg_set(cpu, i->reg, i->size, sel);
-        return EMU_NEXT;
-    }
-    return write_ea(cpu, i, 2, sel);
-}
-
 HANDLER(SMSW_Ew)
 {
     if (i->flags & INSN_REGOP) {
@@ -359,132 +240,22 @@ HANDLER(LMSW_Ew)
     if (!cpl0(cpu))
         return emu_raise_gp0(cpu);
     uint16_t v;
-    int st = read_sel_operand(cpu, i, &v);
+    int st = read_rm16(cpu, i, &v);
     if (st)
         return st;
     uint64_t cr0 = (cpu->cr0 & ~0xeull) | (v & 0xf) | (cpu->cr0 & CR0_PE);
     return write_cr0(cpu, cr0) ?: done_and_end_block(cpu, i);
 }
 
-/* Selectors for the r/m16 operand of LLDT/LTR/SLDT/STR/SMSW/LMSW: register or memory. */
-static bool select_ew(struct emu_insn *insn, const struct emu_decoded *d, emu_handler fn,
-                      uint8_t cc)
-{
-    const ZydisDecodedOperand *op = &d->op[0];
-    insn->cc = cc;
-    insn->fn = fn;
-    if (op_is_reg(op)) {
-        insn->reg = insn->rm = (uint8_t)dec_gpr(op->reg.value);
-        insn->size = (uint8_t)(op->size / 8);
-        insn->flags |= INSN_REGOP;
-        return true;
-    }
-    return dec_mem(insn, d, op);
-}
-
-static bool select_lldt(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
-{
-    (void)arg;
-    return select_ew(insn, d, LLDT_Ew, 0);
-}
-static bool select_ltr(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
-{
-    (void)arg;
-    return select_ew(insn, d, LTR_Ew, 0);
-}
 static bool select_lmsw(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
     (void)arg;
-    return select_ew(insn, d, LMSW_Ew, 0);
-}
-static bool select_sldt(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
-{
-    return select_ew(insn, d, SLDT_Ew, arg != NULL);
+    return select_rm16(insn, d, LMSW_Ew, 0);
 }
 static bool select_smsw(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
     (void)arg;
-    return select_ew(insn, d, SMSW_Ew, 0);
-}
-
-/* ---- LAR, LSL, VERR, VERW: descriptor probes that set ZF instead of faulting ---- */
-
-enum probe { PROBE_LAR, PROBE_LSL, PROBE_VERR, PROBE_VERW };
-
-/* Reads selector's descriptor if it is in the table; false (ZF = 0) otherwise. */
-static int probe_desc(struct emu_cpu *cpu, uint16_t sel, uint64_t *lo, bool *found)
-{
-    bool ldt = sel & 4;
-    uint32_t limit = ldt ? (cpu->ldtr.unusable ? 0 : cpu->ldtr.limit) : cpu->gdt.limit;
-    *found = (sel & ~3u) && !(ldt && cpu->ldtr.unusable) && (sel | 7u) <= limit;
-    if (!*found)
-        return EMU_NEXT;
-    uint64_t hi;
-    return emu_seg_read_desc(cpu, sel, false, 0, lo, &hi);
-}
-
-static bool probe_ok(const struct emu_cpu *cpu, enum probe kind, uint16_t sel,
-                     const struct cpu_segment *s)
-{
-    bool code = s->s && (s->type & DESC_CODE), conforming = code && (s->type & DESC_CONFORMING);
-    if (!conforming && (s->dpl < cpu->cpl || s->dpl < (sel & 3)))
-        return false;
-    if (!s->s) {
-        if (kind == PROBE_VERR || kind == PROBE_VERW)
-            return false;
-        switch (s->type) {
-        case SYS_LDT:
-        case SYS_TSS_AVAIL:
-        case SYS_TSS_BUSY: return true;
-        case 0xc: return kind == PROBE_LAR; /* call gate */
-        default: return false;
-        }
-    }
-    if (kind == PROBE_VERR)
-        return !code || (s->type & DESC_READABLE);
-    if (kind == PROBE_VERW)
-        return !code && (s->type & DESC_WRITABLE);
-    return true;
-}
-
-HANDLER(PROBE_Ew)
-{
-    uint16_t sel;
-    int st = read_sel_operand(cpu, i, &sel);
-    uint64_t lo = 0;
-    bool found;
-    if (!st)
-        st = probe_desc(cpu, sel, &lo, &found);
-    if (st)
-        return st;
-    struct cpu_segment s;
-    emu_seg_unpack(lo, 0, sel, &s);
-    bool ok = found && probe_ok(cpu, i->cc, sel, &s);
-    emu_flags_materialize(cpu);
-    cpu->rflags = (cpu->rflags & ~FL_ZF) | (ok ? FL_ZF : 0);
-    if (ok && i->cc == PROBE_LAR)
-        reg_set(cpu, i->reg, i->size, (lo >> 32) & (i->size == 2 ? 0xff00 : 0xf0ff00));
-    if (ok && i->cc == PROBE_LSL)
-        reg_set(cpu, i->reg, i->size, s.limit);
-    return EMU_NEXT;
-}
-
-/* LAR/LSL: reg, r/m16; VERR/VERW: r/m16. The selector operand goes to rm or the EA. */
-static bool select_probe(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
-{
-    insn->cc = (uint8_t)(uintptr_t)arg;
-    insn->fn = PROBE_Ew;
-    const ZydisDecodedOperand *src = &d->op[d->nops - 1];
-    if (d->nops == 2) {
-        insn->reg = (uint8_t)dec_gpr(d->op[0].reg.value);
-        insn->size = (uint8_t)(d->op[0].size / 8);
-    }
-    if (op_is_reg(src)) {
-        insn->rm = (uint8_t)dec_gpr(src->reg.value);
-        insn->flags |= INSN_REGOP;
-        return true;
-    }
-    return dec_mem(insn, d, src);
+    return select_rm16(insn, d, SMSW_Ew, 0);
 }
 
 /* No performance counters are implemented (CPUID leaf 0xA is zero): any counter is invalid. */
@@ -603,14 +374,6 @@ HANDLER(SWAPGS)
 }
 
 const struct emu_opdef emu_ops_system[] = {
-    {ZYDIS_MNEMONIC_LGDT, select_dt, (void *)0, 0},
-    {ZYDIS_MNEMONIC_LIDT, select_dt, (void *)1, 0},
-    {ZYDIS_MNEMONIC_SGDT, select_dt, (void *)2, 0},
-    {ZYDIS_MNEMONIC_SIDT, select_dt, (void *)3, 0},
-    {ZYDIS_MNEMONIC_LLDT, select_lldt, NULL, 0},
-    {ZYDIS_MNEMONIC_LTR, select_ltr, NULL, 0},
-    {ZYDIS_MNEMONIC_SLDT, select_sldt, NULL, 0},
-    {ZYDIS_MNEMONIC_STR, select_sldt, "tr", 0},
     {ZYDIS_MNEMONIC_SMSW, select_smsw, NULL, 0},
     {ZYDIS_MNEMONIC_LMSW, select_lmsw, NULL, OPF_BRANCH},
     {ZYDIS_MNEMONIC_CLTS, emu_select_fixed, CLTS, 0},
@@ -624,10 +387,6 @@ const struct emu_opdef emu_ops_system[] = {
     {ZYDIS_MNEMONIC_RDTSCP, select_rdtsc, "p", 0},
     {ZYDIS_MNEMONIC_HLT, emu_select_fixed, HLT, OPF_BRANCH},
     {ZYDIS_MNEMONIC_SWAPGS, emu_select_fixed, SWAPGS, 0},
-    {ZYDIS_MNEMONIC_LAR, select_probe, (void *)PROBE_LAR, 0},
-    {ZYDIS_MNEMONIC_LSL, select_probe, (void *)PROBE_LSL, 0},
-    {ZYDIS_MNEMONIC_VERR, select_probe, (void *)PROBE_VERR, 0},
-    {ZYDIS_MNEMONIC_VERW, select_probe, (void *)PROBE_VERW, 0},
     {ZYDIS_MNEMONIC_RDPMC, emu_select_fixed, RDPMC, 0},
     {0},
 };
