@@ -84,6 +84,41 @@ bool builder__raw(struct builder *b, const uint8_t *bytes, unsigned len)
     return true;
 }
 
+int builder__branch(struct builder *b, const ZydisEncoderRequest *req)
+{
+    unsigned i = b->c->ninsns;
+    return builder__add(b, req) ? (int)i : -1;
+}
+
+bool builder__land(struct builder *b, unsigned branch)
+{
+    struct dt_case *c = b->c;
+    const uint8_t *bytes = c->code + c->insn_offset[branch];
+    unsigned len = c->insn_offset[branch + 1] - c->insn_offset[branch];
+    ZydisDecodedInstruction insn;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&b->decoder, NULL, bytes, len, &insn)) ||
+        !insn.raw.imm[0].is_relative)
+        return false;
+
+    int64_t rel = (int64_t)c->code_len - c->insn_offset[branch + 1];
+    uint8_t *field = c->code + c->insn_offset[branch] + insn.raw.imm[0].offset;
+    if (insn.raw.imm[0].size == 8) {
+        if (rel > 127)
+            return false;
+        field[0] = (uint8_t)rel;
+    } else {
+        int32_t rel32 = (int32_t)rel;
+        memcpy(field, &rel32, 4);
+    }
+    c->undefined[c->ninsns] |= c->undefined[branch + 1];
+    return true;
+}
+
+void builder__patch_imm32(struct builder *b, unsigned i, uint32_t value)
+{
+    memcpy(b->c->code + b->c->insn_offset[i + 1] - 4, &value, 4);
+}
+
 bool builder__insn(struct builder *b, ZydisMnemonic mnemonic, ZydisInstructionAttributes prefixes,
                    unsigned nops, const ZydisEncoderOperand *ops)
 {

@@ -38,6 +38,19 @@ bool builder__insn(struct builder *b, ZydisMnemonic mnemonic, ZydisInstructionAt
  */
 bool builder__raw(struct builder *b, const uint8_t *bytes, unsigned len);
 
+/*
+ * Forward branches: builder__branch emits a relative branch or call (req:
+ * imm 0, branch type SHORT or NEAR) and returns its instruction index, or
+ * -1; builder__land points it at the current end of the code. Flags left
+ * undefined on either path, the branch taken or not, are undefined after it.
+ * False if a short branch cannot reach.
+ */
+int builder__branch(struct builder *b, const ZydisEncoderRequest *req);
+bool builder__land(struct builder *b, unsigned branch);
+
+/* Sets the last 4 bytes of instruction i (an imm32 such as a pushed or moved address). */
+void builder__patch_imm32(struct builder *b, unsigned i, uint32_t value);
+
 /* Removes everything after the first n instructions. */
 void builder__truncate(struct builder *b, unsigned n);
 

@@ -158,6 +158,7 @@ ZydisEncoderOperand gen__mem(struct gen *g, unsigned size, const void *value)
     case 2: disp = (int64_t)rng__below(r, 0x200000) - 0x100000; break;
     }
     g->c.in.gpr[base] = addr - (uint64_t)disp - (uint64_t)(index_value * scale);
+    g->mem_addr = addr;
     if (value)
         gen__poke(g, addr, size, value);
     return op_mem(gpr_reg((unsigned)base, 64),
@@ -181,6 +182,16 @@ ZydisEncoderOperand gen__imm(unsigned width, uint64_t value)
     case 16: return op_imm((int16_t)value);
     default: return op_imm((int32_t)value);
     }
+}
+
+uint32_t gen__cond_flags(unsigned i)
+{
+    static const uint32_t bits[5] = {DT_CF, DT_PF, DT_ZF, DT_SF, DT_OF};
+    uint32_t f = 0;
+    for (unsigned b = 0; b < 5; b++)
+        if (i & (1u << b))
+            f |= bits[b];
+    return f;
 }
 
 void gen__flags(struct gen *g, uint32_t mask, uint32_t value)
@@ -211,7 +222,7 @@ bool gen__enumerate(struct gen *g)
 {
     uint64_t before = g->runner->cases;
     bool more = gen_alu__run(g) && gen_bits__run(g) && gen_moves__run(g);
-    more = more && gen_stack_string__run(g) && gen_system__run(g);
+    more = more && gen_stack_string__run(g) && gen_branch__run(g) && gen_system__run(g);
     g->enumerated = g->runner->cases - before;
     return more;
 }

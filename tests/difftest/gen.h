@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gen.h - building cases: the shared helpers of the enumerated families
- * (gen_alu.c, gen_bits.c, gen_moves.c, gen_stack_string.c, gen_system.c)
- * and of the random sequences (gen_random.c).
+ * (gen_alu.c, gen_bits.c, gen_moves.c, gen_stack_string.c, gen_branch.c,
+ * gen_system.c) and of the random sequences (gen_random.c).
  *
  * A case starts with random GPRs and status flags; a generator then picks
  * distinct registers for the operands, puts the values it wants in them or in
@@ -40,6 +40,7 @@ struct gen {
     uint32_t reserved; /* GPRs the family keeps for itself (e.g. RSP for stack cases) */
     bool legacy8;      /* this case may use AH..BH, so only the first 8 GPRs at all */
     bool unencoded;    /* an instruction of this case could not be encoded */
+    uint64_t mem_addr; /* the address of the last gen__mem operand */
 };
 
 void gen__init(struct gen *g, struct runner *r, uint64_t seed, unsigned features);
@@ -80,6 +81,10 @@ ZydisEncoderOperand gen__imm(unsigned width, uint64_t value);
 /* Sets size bytes at addr in the case's data sandbox (clipped to it; up to DT_PATCH_MAX). */
 void gen__poke(struct gen *g, uint64_t addr, unsigned size, const void *value);
 
+/* The i-th of the 32 combinations of CF PF ZF SF OF that drive every condition both ways. */
+#define GEN_NCOND_FLAGS 32
+uint32_t gen__cond_flags(unsigned i);
+
 /* Sets the status flags in mask to the bits of value. */
 void gen__flags(struct gen *g, uint32_t mask, uint32_t value);
 
@@ -96,6 +101,7 @@ bool gen_bits__run(struct gen *g);
 bool gen_moves__run(struct gen *g);
 bool gen_stack_string__run(struct gen *g);
 bool gen_system__run(struct gen *g);
+bool gen_branch__run(struct gen *g);
 
 /* Random sequences of 1..DT_MAX_INSNS instructions, until the budget is used up. */
 void gen_random__run(struct gen *g);

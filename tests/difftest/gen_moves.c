@@ -15,18 +15,6 @@
 
 static const unsigned widths[] = {8, 16, 32, 64};
 
-/* Flag combinations that drive every condition both ways */
-#define NCOND_FLAGS 32
-static uint32_t cond_flags(unsigned i)
-{
-    static const uint32_t bits[5] = {DT_CF, DT_PF, DT_ZF, DT_SF, DT_OF};
-    uint32_t f = 0;
-    for (unsigned b = 0; b < 5; b++)
-        if (i & (1u << b))
-            f |= bits[b];
-    return f;
-}
-
 static bool moves(struct gen *g)
 {
     for (size_t w = 0; w < 4; w++) {
@@ -102,10 +90,10 @@ static bool conditionals(struct gen *g)
     };
     for (unsigned cc = 0; cc < 16; cc++) {
         for (unsigned mem = 0; mem < 2; mem++) {
-            for (unsigned f = 0; f < NCOND_FLAGS; f++) {
+            for (unsigned f = 0; f < GEN_NCOND_FLAGS; f++) {
                 for (size_t w = 1; w < 4; w++) {
                     gen__begin(g);
-                    gen__flags(g, DT_FLAGS_STATUS, cond_flags(f));
+                    gen__flags(g, DT_FLAGS_STATUS, gen__cond_flags(f));
                     ZydisEncoderOperand op[2];
                     op[0] = gen__operand(g, false, widths[w], gen__random(g, widths[w]));
                     op[1] = gen__operand(g, mem, widths[w], gen__random(g, widths[w]));
@@ -114,7 +102,7 @@ static bool conditionals(struct gen *g)
                         return false;
                 }
                 gen__begin(g);
-                gen__flags(g, DT_FLAGS_STATUS, cond_flags(f));
+                gen__flags(g, DT_FLAGS_STATUS, gen__cond_flags(f));
                 ZydisEncoderOperand op = gen__operand(g, mem, 8, gen__random(g, 8));
                 gen__emit(g, setcc[cc], 0, 1, &op);
                 if (!gen__run(g))
@@ -239,10 +227,10 @@ static bool no_operand_ops(struct gen *g)
         ZYDIS_MNEMONIC_STD, ZYDIS_MNEMONIC_UD2,
     };
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
-        for (unsigned i = 0; i < NCOND_FLAGS; i++) {
+        for (unsigned i = 0; i < GEN_NCOND_FLAGS; i++) {
             gen__begin(g);
             gen__flags(g, DT_FLAGS_STATUS | DT_DF,
-                       cond_flags(i) | (i & 1 ? DT_AF : 0) | (i & 2 ? DT_DF : 0));
+                       gen__cond_flags(i) | (i & 1 ? DT_AF : 0) | (i & 2 ? DT_DF : 0));
             gen__set(g, CPU_RAX, 64, gen__edge(g, 64, i) ^ (rng__below(&g->rng, 2) ? 0 : 0x8000));
             gen__emit(g, ops[k], 0, 0, NULL);
             if (!gen__run(g))

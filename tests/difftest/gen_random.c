@@ -8,10 +8,12 @@
  * RBP or R12..R15) points into the data sandbox for the whole sequence and
  * no instruction writes it; memory operands are [base + disp] only, and BT
  * into memory takes an immediate bit offset; RSP points into the sandbox and
- * only PUSH/POP move it; string instructions come right after MOVs that set
- * RSI, RDI and RCX; POPF only pops a value pushed just before (no TF, no
- * AC). An instruction that would read a flag left undefined is not added
- * (builder.h).
+ * only PUSH/POP/CALL/RET move it; string instructions come right after MOVs
+ * that set RSI, RDI and RCX; POPF only pops a value pushed just before (no
+ * TF, no AC). Control transfers only go forward: Jcc, JMP, LOOPcc and JRCXZ
+ * over one or two instructions, CALL to the next instruction, RET or an
+ * indirect JMP/CALL to an address loaded just before. An instruction that
+ * would read a flag left undefined is not added (builder.h).
  */
 #include "gen.h"
 
@@ -364,6 +366,95 @@ static bool (*const categories[])(struct seq *) = {
     moves, moves, conditional, address, exchange, no_operands, stack,  string,
 };
 
+#define NCATEGORIES (sizeof(categories) / sizeof(categories[0]))
+
+static ZydisEncoderRequest relative(ZydisMnemonic m, bool near)
+{
+    return (ZydisEncoderRequest){
+        .machine_mode = ZYDIS_MACHINE_MODE_LONG_64,
+        .mnemonic = m,
+        .branch_type = near ? ZYDIS_BRANCH_TYPE_NEAR : ZYDIS_BRANCH_TYPE_SHORT,
+        .operand_count = 1,
+        .operands[0] = {.type = ZYDIS_OPERAND_TYPE_IMMEDIATE},
+    };
+}
+
+/* A forward Jcc, JMP, LOOPcc or JRCXZ over one or two instructions of the other categories. */
+static bool branch_over(struct seq *s)
+{
+    static const ZydisMnemonic ops[] = {
+        ZYDIS_MNEMONIC_JO,    ZYDIS_MNEMONIC_JNO,  ZYDIS_MNEMONIC_JB,    ZYDIS_MNEMONIC_JNB,
+        ZYDIS_MNEMONIC_JZ,    ZYDIS_MNEMONIC_JNZ,  ZYDIS_MNEMONIC_JBE,   ZYDIS_MNEMONIC_JNBE,
+        ZYDIS_MNEMONIC_JS,    ZYDIS_MNEMONIC_JNS,  ZYDIS_MNEMONIC_JP,    ZYDIS_MNEMONIC_JNP,
+        ZYDIS_MNEMONIC_JL,    ZYDIS_MNEMONIC_JNL,  ZYDIS_MNEMONIC_JLE,   ZYDIS_MNEMONIC_JNLE,
+        ZYDIS_MNEMONIC_JMP,   ZYDIS_MNEMONIC_LOOP, ZYDIS_MNEMONIC_LOOPE, ZYDIS_MNEMONIC_LOOPNE,
+        ZYDIS_MNEMONIC_JRCXZ,
+    };
+    struct builder *b = &s->g->b;
+    unsigned before = s->g->c.ninsns;
+    unsigned k = (unsigned)below(s, sizeof(ops) / sizeof(ops[0]));
+    /* The 16 Jcc and JMP come short or near; LOOPcc and JRCXZ only short. */
+    ZydisEncoderRequest req = relative(ops[k], k <= 16 && below(s, 2));
+    int branch = builder__branch(b, &req);
+    if (branch < 0)
+        return false;
+    for (unsigned n = 1 + (unsigned)below(s, 2); n > 0; n--)
+        categories[below(s, NCATEGORIES)](s);
+    if (s->g->c.ninsns == (unsigned)branch + 1 || !builder__land(b, (unsigned)branch)) {
+        builder__truncate(b, before);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * CALL to the next instruction and POP of the return address; PUSH of the
+ * next instruction's address and RET (imm16) to it; MOV of that address and
+ * JMP or CALL through the register.
+ */
+static bool call_return(struct seq *s)
+{
+    struct builder *b = &s->g->b;
+    struct dt_case *c = &s->g->c;
+    unsigned first = c->ninsns;
+    unsigned reg = any_gpr(s);
+    ZydisEncoderOperand address = op_imm((int64_t)DT_CODE_ADDR); /* patched below */
+    ZydisEncoderOperand target = op_reg(gpr_reg(reg, 64));
+    bool ok, patch = true;
+    switch (below(s, 3)) {
+    case 0: {
+        ZydisEncoderRequest call = relative(ZYDIS_MNEMONIC_CALL, true);
+        ok = builder__branch(b, &call) >= 0 && add(s, ZYDIS_MNEMONIC_POP, 0, 1, &target);
+        patch = false; /* a call with displacement 0 already goes to the next instruction */
+        break;
+    }
+    case 1: {
+        ZydisEncoderOperand extra = op_imm((int64_t)below(s, 3) * 8);
+        ok = add(s, ZYDIS_MNEMONIC_PUSH, 0, 1, &address) &&
+             add(s, ZYDIS_MNEMONIC_RET, 0, below(s, 2) ? 1 : 0, &extra);
+        break;
+    }
+    default: {
+        ZydisEncoderOperand load[2] = {op_reg(gpr_reg(reg, 32)), address};
+        ok = add(s, ZYDIS_MNEMONIC_MOV, 0, 2, load) &&
+             add(s, below(s, 2) ? ZYDIS_MNEMONIC_JMP : ZYDIS_MNEMONIC_CALL, 0, 1, &target);
+        break;
+    }
+    }
+    if (!ok) {
+        builder__truncate(b, first);
+        return false;
+    }
+    if (patch)
+        builder__patch_imm32(b, first, (uint32_t)(DT_CODE_ADDR + c->code_len));
+    return true;
+}
+
+static bool control(struct seq *s)
+{
+    return below(s, 3) ? branch_over(s) : call_return(s);
+}
+
 static void random_inputs(struct seq *s)
 {
     struct gen *g = s->g;
@@ -384,7 +475,11 @@ void gen_random__run(struct gen *g)
         s.base = base_candidates[below(&s, sizeof(base_candidates))];
         random_inputs(&s);
         unsigned length = 1 + (unsigned)below(&s, MAX_SEQUENCE);
-        for (unsigned tries = 0; g->c.ninsns < length && tries < 4 * length; tries++)
-            categories[below(&s, sizeof(categories) / sizeof(categories[0]))](&s);
+        for (unsigned tries = 0; g->c.ninsns < length && tries < 4 * length; tries++) {
+            if (below(&s, 8) == 0)
+                control(&s);
+            else
+                categories[below(&s, NCATEGORIES)](&s);
+        }
     } while (gen__run(g));
 }

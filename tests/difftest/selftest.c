@@ -2,7 +2,7 @@
 /*
  * selftest.c - checks the difftest harness without the emulator:
  *   1. the native side reports exceptions as the CPU raised them (#UD, #DE,
- *      #PF with its address, #GP);
+ *      #PF with its address, #GP), and forward branches land where meant;
  *   2. native against native: the same cases run twice agree (the harness
  *      is deterministic and compares what it should);
  *   3. native against a deliberately wrong native: every wrong register,
@@ -39,7 +39,8 @@ static void check(bool ok, const char *what)
 static void raw_case(struct dt_case *c, const uint8_t *bytes, unsigned len)
 {
     memset(c, 0, sizeof(*c));
-    memcpy(c->code, bytes, len);
+    if (len)
+        memcpy(c->code, bytes, len);
     c->code_len = len;
     c->ninsns = 1;
     c->insn_offset[1] = (uint16_t)len;
@@ -85,6 +86,37 @@ static void check_exceptions(const uint8_t *image)
               (out.regs.rflags & DT_ZF) && out.regs.gpr[CPU_RSP] == 0xdead &&
               out.regs.rip == dt_case_end(&c),
           "add rax, rcx runs natively with every register as given");
+}
+
+/* A forward branch built with builder__branch/builder__land skips exactly what it should. */
+static void check_branch(const uint8_t *image)
+{
+    struct dt_case c;
+    struct builder b;
+    struct dt_outcome out;
+
+    for (int zf = 0; zf < 2; zf++) {
+        raw_case(&c, NULL, 0);
+        builder__start(&b, &c);
+        c.in.rflags |= zf ? DT_ZF : 0;
+        c.in.gpr[CPU_RAX] = 5;
+        ZydisEncoderRequest jz = {
+            .machine_mode = ZYDIS_MACHINE_MODE_LONG_64,
+            .mnemonic = ZYDIS_MNEMONIC_JZ,
+            .branch_type = ZYDIS_BRANCH_TYPE_NEAR,
+            .operand_count = 1,
+            .operands[0] = {.type = ZYDIS_OPERAND_TYPE_IMMEDIATE},
+        };
+        ZydisEncoderOperand rax = op_reg(ZYDIS_REGISTER_RAX);
+        int branch = builder__branch(&b, &jz);
+        bool built = branch >= 0 && builder__insn(&b, ZYDIS_MNEMONIC_NOT, 0, 1, &rax) &&
+                     builder__land(&b, (unsigned)branch) &&
+                     builder__insn(&b, ZYDIS_MNEMONIC_INC, 0, 1, &rax);
+        native__run(&c, image, &out);
+        check(built && out.vector == -1 && out.regs.gpr[CPU_RAX] == (zf ? 6 : ~5ull + 1),
+              zf ? "a taken jz skips the instruction it jumps over"
+                 : "a jz not taken runs the instruction it would jump over");
+    }
 }
 
 /* ---- 2. and 3. the native run as the side under test, optionally wrong ---- */
@@ -142,6 +174,7 @@ static int selftest_main(void *arg)
     struct runner *r = &t->runner;
     runner__init(r, t->opts.seed);
     check_exceptions(r->image);
+    check_branch(r->image);
 
     /* 2. native against native */
     r->name = "native";
