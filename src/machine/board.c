@@ -16,9 +16,6 @@
 #include "machine/board_devices.h"
 #include "machine/console.h"
 
-#define COM1_BASE 0x3f8
-#define COM1_GSI  4
-
 static int wire(struct machine *m, uint64_t base, uint64_t len, const struct bus_ops *ops,
                 void *opaque, const char *name, struct err *err)
 {

@@ -9,6 +9,9 @@
 
 #include "machine/machine.h"
 
+#define COM1_BASE 0x3f8
+#define COM1_GSI  4
+
 int board__init_devices(struct machine *m, struct err *err);
 void board__destroy_devices(struct machine *m);
 

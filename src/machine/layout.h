@@ -6,7 +6,8 @@
  * the MMIO devices: virtio-mmio windows, the IOAPIC and the local APIC at
  * their architectural addresses. Boot structures sit in low memory where
  * Firecracker and the Linux boot protocol put them (Documentation/arch/x86/
- * boot.rst, "64-bit boot protocol").
+ * boot.rst, "64-bit boot protocol"); the ACPI tables fill the top of the
+ * BIOS area, where a PC's firmware keeps its RSDP (ACPI 6.5, 5.2.5.1).
  */
 #ifndef STRATA_MACHINE_LAYOUT_H
 #define STRATA_MACHINE_LAYOUT_H
@@ -37,6 +38,8 @@
 #define LAYOUT_CMDLINE_MAX  0x10000ull
 #define LAYOUT_EBDA         0x9FC00ull /* MP floating pointer and table live here */
 #define LAYOUT_EBDA_END     0xA0000ull
+#define LAYOUT_ACPI_BASE    0xE0000ull /* ACPI tables, RSDP first, where an OS scans for it */
+#define LAYOUT_ACPI_SIZE    0x20000ull /* up to 1 MiB */
 #define LAYOUT_HIMEM_START  0x100000ull /* 1 MiB: usable RAM in the e820 map starts here */
 
 /* Boot GDT selectors, as the Linux boot protocol expects (__BOOT_CS/__BOOT_DS) */

@@ -37,11 +37,12 @@ static void e820_low_ram_only(void **state)
     fixture_machine(&m, MIB(256), 1);
     struct e820_entry t[8];
     struct err err;
-    assert_int_equal(e820__build(&m.mem, t, 8, &err), 3);
+    assert_int_equal(e820__build(&m.mem, t, 8, &err), 4);
     expect_entry(&t[0], 0, LAYOUT_EBDA, E820_RAM);
     expect_entry(&t[1], LAYOUT_EBDA, LAYOUT_EBDA_END - LAYOUT_EBDA, E820_RESERVED);
-    expect_entry(&t[2], MIB(1), MIB(255), E820_RAM);
-    assert_int_equal(e820__build(&m.mem, t, 2, &err), -1);
+    expect_entry(&t[2], LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, E820_RESERVED);
+    expect_entry(&t[3], MIB(1), MIB(255), E820_RAM);
+    assert_int_equal(e820__build(&m.mem, t, 3, &err), -1);
     fixture_machine_destroy(&m);
 }
 
@@ -52,9 +53,9 @@ static void e820_high_ram(void **state)
     fixture_machine(&m, GIB(5), 1); /* 3 GiB low, 2 GiB above 4 GiB (never touched) */
     struct e820_entry t[8];
     struct err err;
-    assert_int_equal(e820__build(&m.mem, t, 8, &err), 4);
-    expect_entry(&t[2], MIB(1), LAYOUT_LOW_RAM_END - MIB(1), E820_RAM);
-    expect_entry(&t[3], LAYOUT_HIGH_RAM_BASE, GIB(2), E820_RAM);
+    assert_int_equal(e820__build(&m.mem, t, 8, &err), 5);
+    expect_entry(&t[3], MIB(1), LAYOUT_LOW_RAM_END - MIB(1), E820_RAM);
+    expect_entry(&t[4], LAYOUT_HIGH_RAM_BASE, GIB(2), E820_RAM);
     fixture_machine_destroy(&m);
 }
 
@@ -90,8 +91,8 @@ static void zero_page_for_elf(void **state)
     assert_int_equal(bp->hdr.ramdisk_size, 12345);
     assert_int_equal(bp->hdr.cmdline_size, LAYOUT_CMDLINE_MAX - 1);
     assert_int_equal(bp->sentinel, 0);
-    assert_int_equal(bp->e820_entries, 3);
-    expect_entry(&bp->e820_table[2], MIB(1), MIB(63), E820_RAM);
+    assert_int_equal(bp->e820_entries, 4);
+    expect_entry(&bp->e820_table[3], MIB(1), MIB(63), E820_RAM);
     free(bp);
     fixture_machine_destroy(&m);
 }

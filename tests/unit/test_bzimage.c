@@ -186,7 +186,7 @@ static void boots_a_gzip_bzimage(void **state)
     assert_int_equal(bp.hdr.loadflags & LOADED_HIGH, LOADED_HIGH);
     assert_int_equal(bp.hdr.cmd_line_ptr, LAYOUT_CMDLINE);
     assert_int_equal(bp.hdr.cmdline_size, 0x7ff);
-    assert_int_equal(bp.e820_entries, 3);
+    assert_int_equal(bp.e820_entries, 4);
     free(st);
     fixture_machine_destroy(&m);
     unlink(path);

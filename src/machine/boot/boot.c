@@ -5,8 +5,9 @@
  *
  * Order: the kernel's segments (all at or above 1 MiB), then the initrd at
  * the top of low RAM below the kernel's initrd_addr_max, then the command
- * line, the zero page with the e820 map, the MP table, and last the page
- * tables, GDT and register state of the boot CPU.
+ * line, the MP table, the ACPI tables, the zero page with the e820 map and
+ * the RSDP's address, and last the page tables, GDT and register state of
+ * the boot CPU.
  */
 #include "machine/boot/boot.h"
 
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "machine/acpi/acpi.h"
 #include "machine/boot/bootparams.h"
 #include "machine/boot/bzimage.h"
 #include "machine/boot/decompress.h"
@@ -210,10 +212,11 @@ int boot__load(struct machine *m, const struct boot_config *cfg, struct cpu_stat
     struct boot_params bp;
     if (bootparams__build(&bp, k.has_setup_header ? &k.hdr : NULL, &bc, mem, err))
         return -1;
+    uint64_t rsdp;
+    if (mptable__write(mem, m->ncpus, err) || acpi__build(m, &rsdp, err))
+        return -1;
+    bp.acpi_rsdp_addr = rsdp;
     if (guest_memory__write(mem, LAYOUT_BOOT_PARAMS, &bp, sizeof(bp)))
         return err__set(err, "guest memory too small for boot_params");
-
-    if (mptable__write(mem, m->ncpus, err))
-        return -1;
     return boot__long_mode_entry(mem, k.elf.entry, bsp, err);
 }

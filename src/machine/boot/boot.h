@@ -6,9 +6,10 @@
  * "64-bit boot protocol"): the kernel (bzImage with its payload decompressed
  * on the host, a plain ELF vmlinux, or a freestanding ELF test guest) is
  * loaded into RAM, the command line, initrd, boot_params (zero page) with its
- * e820 map and the MP table are written, and the boot CPU is put in long mode
- * with an identity map of the first 4 GiB, CS=__BOOT_CS, DS=__BOOT_DS and
- * RSI = the address of boot_params (see layout.h).
+ * e820 map, the MP table and the ACPI tables are written, and the boot CPU
+ * is put in long mode with an identity map of the first 4 GiB,
+ * CS=__BOOT_CS, DS=__BOOT_DS and RSI = the address of boot_params (see
+ * layout.h).
  */
 #ifndef STRATA_MACHINE_BOOT_BOOT_H
 #define STRATA_MACHINE_BOOT_BOOT_H

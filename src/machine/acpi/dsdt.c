@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * dsdt.c - the DSDT of a Strata machine (ACPI 6.5, 5.2.11.1), in AML
+ * encoded by aml.c. What it declares, in ASL:
+ *
+ *   DefinitionBlock ("", "DSDT", 2, "STRATA", "STRADSDT", 1) {
+ *     Scope (\_SB) {
+ *       Device (COM1) { Name (_HID, EisaId ("PNP0501"))   16550A UART
+ *                       Name (_CRS, ResourceTemplate () {
+ *                           IO (Decode16, 0x3F8, 0x3F8, 1, 8) IRQNoFlags () {4} }) }
+ *       Device (PS2K) { Name (_HID, EisaId ("PNP0303"))   8042 with a PS/2 keyboard
+ *                       Name (_CRS, ResourceTemplate () {
+ *                           IO (Decode16, 0x60, 0x60, 1, 1) IO (Decode16, 0x64, 0x64, 1, 1)
+ *                           IRQNoFlags () {1} }) }
+ *       Device (RTC)  { Name (_HID, EisaId ("PNP0B00"))   MC146818 RTC, no interrupt
+ *                       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) }
+ *     }
+ *   }
+ *
+ * Why these: on a hardware-reduced platform (fadt.h) Linux sets up no
+ * legacy 8259 interrupts, so ISA IRQ n is not Linux IRQ n any more; an ISA
+ * device gets a working interrupt only when the DSDT names its GSI (Linux's
+ * PNP layer then maps it through the IOAPIC). Without COM1 here, opening
+ * /dev/ttyS0 would fail for want of IRQ 4. The RTC model raises no
+ * interrupts, so it declares none (rtc-cmos then runs without alarms). No
+ * mouse is attached to the i8042 (i8042.c), so there is no PNP0F13 device.
+ * The virtio-mmio devices belong here too once the board has them.
+ */
+#include "machine/acpi/dsdt.h"
+
+#include "devices/cmos.h"
+#include "devices/i8042.h"
+#include "machine/acpi/aml.h"
+#include "machine/acpi/tables.h"
+#include "machine/board.h"
+
+#define DSDT_REVISION 2 /* 64-bit AML integers */
+
+static void declare_com1(struct aml *a)
+{
+    size_t dev = aml__device(a, "COM1");
+    aml__name_eisaid(a, "_HID", "PNP0501");
+    struct aml_resources r;
+    aml__resources_init(&r);
+    aml__resources_io(&r, COM1_BASE, 8);
+    aml__resources_irq(&r, COM1_GSI);
+    aml__name_resources(a, "_CRS", &r);
+    aml__end(a, dev);
+}
+
+static void declare_keyboard_controller(struct aml *a)
+{
+    size_t dev = aml__device(a, "PS2K");
+    aml__name_eisaid(a, "_HID", "PNP0303");
+    struct aml_resources r;
+    aml__resources_init(&r);
+    aml__resources_io(&r, I8042_DATA_PORT, 1);
+    aml__resources_io(&r, I8042_COMMAND_PORT, 1);
+    aml__resources_irq(&r, I8042_KBD_GSI);
+    aml__name_resources(a, "_CRS", &r);
+    aml__end(a, dev);
+}
+
+static void declare_rtc(struct aml *a)
+{
+    size_t dev = aml__device(a, "RTC");
+    aml__name_eisaid(a, "_HID", "PNP0B00");
+    struct aml_resources r;
+    aml__resources_init(&r);
+    aml__resources_io(&r, CMOS_PORT_BASE, CMOS_NR_PORTS);
+    aml__name_resources(a, "_CRS", &r);
+    aml__end(a, dev);
+}
+
+int dsdt__build(uint8_t *dst, size_t cap, size_t *len, struct err *err)
+{
+    const size_t header = sizeof(struct acpi_table_header);
+    if (cap < header)
+        return err__set(err, "dsdt: no room for the table header");
+    struct aml a;
+    aml__init(&a, dst + header, cap - header);
+    size_t sb = aml__scope(&a, "\\_SB");
+    declare_com1(&a);
+    declare_keyboard_controller(&a);
+    declare_rtc(&a);
+    aml__end(&a, sb);
+
+    size_t body;
+    if (aml__finish(&a, &body, err))
+        return -1;
+    struct acpi_table_header *h = (struct acpi_table_header *)dst;
+    acpi__init_header(h, "DSDT", (uint32_t)(header + body), DSDT_REVISION);
+    acpi__finish_table(h);
+    *len = header + body;
+    return 0;
+}
