@@ -40,31 +40,33 @@ static int shift_count(const struct builder *b, const ZydisDecodedInstruction *i
 
 bool builder__add(struct builder *b, const ZydisEncoderRequest *req)
 {
-    struct dt_case *c = b->c;
-    if (c->ninsns == DT_MAX_INSNS)
-        return false;
-
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
     ZyanUSize len = sizeof(bytes);
-    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(req, bytes, &len)))
-        return false;
-    if (c->code_len + len > DT_MAX_CODE_LEN)
+    return ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(req, bytes, &len)) &&
+           builder__bytes(b, bytes, (unsigned)len);
+}
+
+bool builder__bytes(struct builder *b, const uint8_t *bytes, unsigned len)
+{
+    struct dt_case *c = b->c;
+    if (c->ninsns == DT_MAX_INSNS || c->code_len + len > DT_MAX_CODE_LEN)
         return false;
 
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&b->decoder, bytes, len, &insn, ops)))
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&b->decoder, bytes, len, &insn, ops)) ||
+        insn.length != len)
         return false;
 
     struct flag_effect fx;
     int count = flags__counted(insn.mnemonic) ? shift_count(b, &insn, ops) : -1;
     flags__effect(&insn, count, &fx);
     uint32_t undefined = c->undefined[c->ninsns];
-    if (fx.read & undefined)
+    if ((fx.read & undefined) || fx.result_undefined)
         return false;
 
     memcpy(c->code + c->code_len, bytes, len);
-    c->code_len += (uint32_t)len;
+    c->code_len += len;
     c->ninsns++;
     c->insn_offset[c->ninsns] = (uint16_t)c->code_len;
     c->undefined[c->ninsns] = (undefined & ~fx.written) | fx.undefined;
@@ -117,6 +119,20 @@ bool builder__land(struct builder *b, unsigned branch)
 void builder__patch_imm32(struct builder *b, unsigned i, uint32_t value)
 {
     memcpy(b->c->code + b->c->insn_offset[i + 1] - 4, &value, 4);
+}
+
+bool builder__aim_rip(struct builder *b, unsigned i, uint64_t target)
+{
+    struct dt_case *c = b->c;
+    uint8_t *bytes = c->code + c->insn_offset[i];
+    unsigned len = c->insn_offset[i + 1] - c->insn_offset[i];
+    ZydisDecodedInstruction insn;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&b->decoder, NULL, bytes, len, &insn)) ||
+        insn.raw.disp.size != 32)
+        return false;
+    int32_t disp = (int32_t)(target - (DT_CODE_ADDR + c->insn_offset[i + 1]));
+    memcpy(bytes + insn.raw.disp.offset, &disp, 4);
+    return true;
 }
 
 bool builder__insn(struct builder *b, ZydisMnemonic mnemonic, ZydisInstructionAttributes prefixes,

@@ -22,11 +22,15 @@ void builder__start(struct builder *b, struct dt_case *c);
 
 /*
  * Appends the instruction req describes. Returns false, leaving the case
- * as it was, if Zydis cannot encode it, it does not fit, or it would read a
- * flag that an earlier instruction left undefined. A count in CL is known
+ * as it was, if Zydis cannot encode it, it does not fit, it would read a
+ * flag that an earlier instruction left undefined, or its result is
+ * undefined (BSWAP r16, SHLD/SHRD r16 by more than 16). A count in CL is known
  * only to the first instruction (taken from the case's input RCX).
  */
 bool builder__add(struct builder *b, const ZydisEncoderRequest *req);
+
+/* Appends the one instruction that is exactly bytes; false as builder__add. */
+bool builder__bytes(struct builder *b, const uint8_t *bytes, unsigned len);
 
 /* Shorthand for builder__add with just a mnemonic, prefixes and operands. */
 bool builder__insn(struct builder *b, ZydisMnemonic mnemonic, ZydisInstructionAttributes prefixes,
@@ -50,6 +54,9 @@ bool builder__land(struct builder *b, unsigned branch);
 
 /* Sets the last 4 bytes of instruction i (an imm32 such as a pushed or moved address). */
 void builder__patch_imm32(struct builder *b, unsigned i, uint32_t value);
+
+/* Points the RIP-relative disp32 of instruction i at target; false if it has none. */
+bool builder__aim_rip(struct builder *b, unsigned i, uint64_t target);
 
 /* Removes everything after the first n instructions. */
 void builder__truncate(struct builder *b, unsigned n);

@@ -43,6 +43,7 @@
 #define DT_FLAGS_COMPARED (DT_FLAGS_STATUS | DT_DF)
 #define DT_RFLAGS_FIXED   0x2u /* bit 1 always reads as 1 */
 #define DT_RFLAGS_IF      (1u << 9)
+#define DT_AC             (1u << 18) /* alignment check */
 
 /* Layout shared with native_entry.S: gpr at 0, rflags at 128, rip at 136. */
 struct dt_regs {

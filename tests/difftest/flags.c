@@ -83,6 +83,7 @@ void flags__effect(const ZydisDecodedInstruction *insn, int count, struct flag_e
     const ZydisAccessedFlags *f = insn->cpu_flags;
     uint32_t touched = f ? (f->modified | f->set_0 | f->set_1 | f->undefined) : 0;
 
+    fx->result_undefined = insn->mnemonic == ZYDIS_MNEMONIC_BSWAP && insn->operand_width == 16;
     fx->read = f ? f->tested & DT_FLAGS_COMPARED : 0;
     fx->written = touched & DT_FLAGS_COMPARED;
     fx->undefined = 0;
@@ -94,6 +95,10 @@ void flags__effect(const ZydisDecodedInstruction *insn, int count, struct flag_e
         return;
     }
     if (flags__counted(insn->mnemonic)) {
+        bool double_shift =
+            insn->mnemonic == ZYDIS_MNEMONIC_SHLD || insn->mnemonic == ZYDIS_MNEMONIC_SHRD;
+        if (double_shift && insn->operand_width == 16 && (count < 0 || (count & 31) > 16))
+            fx->result_undefined = true;
         if (count < 0) {
             /* Count 0 changes nothing; any other count defines the flags except those the
                count leaves undefined: a defined flag may become undefined, never the reverse. */

@@ -12,9 +12,10 @@
 
 /* What one instruction does to the status flags and DF. */
 struct flag_effect {
-    uint32_t read;      /* flags whose value the instruction uses */
-    uint32_t written;   /* flags it gives a defined value (or leaves unchanged on purpose) */
-    uint32_t undefined; /* flags whose value afterwards the SDM leaves undefined */
+    uint32_t read;         /* flags whose value the instruction uses */
+    uint32_t written;      /* flags it gives a defined value (or leaves unchanged on purpose) */
+    uint32_t undefined;    /* flags whose value afterwards the SDM leaves undefined */
+    bool result_undefined; /* the destination too: BSWAP r16, SHLD/SHRD r16 by more than 16 */
 };
 
 /*

@@ -2,7 +2,7 @@
 /*
  * gen.h - building cases: the shared helpers of the enumerated families
  * (gen_alu.c, gen_bits.c, gen_moves.c, gen_stack_string.c, gen_branch.c,
- * gen_system.c) and of the random sequences (gen_random.c).
+ * gen_smc.c, gen_system.c) and of the random sequences (gen_random.c).
  *
  * A case starts with random GPRs and status flags; a generator then picks
  * distinct registers for the operands, puts the values it wants in them or in
@@ -102,6 +102,7 @@ bool gen_moves__run(struct gen *g);
 bool gen_stack_string__run(struct gen *g);
 bool gen_system__run(struct gen *g);
 bool gen_branch__run(struct gen *g);
+bool gen_smc__run(struct gen *g);
 
 /* Random sequences of 1..DT_MAX_INSNS instructions, until the budget is used up. */
 void gen_random__run(struct gen *g);

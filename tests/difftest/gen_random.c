@@ -28,6 +28,7 @@ static const uint8_t base_candidates[] = {CPU_RBX, CPU_RBP, CPU_R12, CPU_R13, CP
 struct seq {
     struct gen *g;
     unsigned base; /* GPR index of the base register */
+    bool no_soup;  /* add() must not put extra prefixes in front (string and control ops) */
 };
 
 static uint64_t below(struct seq *s, uint64_t n)
@@ -70,10 +71,38 @@ static ZydisEncoderOperand reg_or_mem(struct seq *s, unsigned width)
     return below(s, 3) ? reg(s, width) : mem(s, width / 8);
 }
 
+/*
+ * Legacy prefixes that move no address: CS/DS/ES/SS overrides (no effect in
+ * 64-bit mode), operand size, REPNE/REP, LOCK. Put in front of everything,
+ * so that a REX prefix stays next to the opcode.
+ */
+static const uint8_t soup[] = {0x2e, 0x3e, 0x26, 0x36, 0x66, 0xf2, 0xf3, 0xf0};
+
+/*
+ * Adds the instruction, one time in eight with one to three of those
+ * prefixes in front when that still decodes as one instruction of the same
+ * length (a 66 in front of an imm32 would not).
+ */
 static bool add(struct seq *s, ZydisMnemonic m, ZydisInstructionAttributes prefixes, unsigned nops,
                 const ZydisEncoderOperand *ops)
 {
-    return builder__insn(&s->g->b, m, prefixes, nops, ops);
+    ZydisEncoderRequest req = {
+        .machine_mode = ZYDIS_MACHINE_MODE_LONG_64,
+        .mnemonic = m,
+        .prefixes = prefixes,
+        .operand_count = (ZyanU8)nops,
+    };
+    for (unsigned i = 0; i < nops; i++)
+        req.operands[i] = ops[i];
+    uint8_t bytes[3 + ZYDIS_MAX_INSTRUCTION_LENGTH];
+    ZyanUSize len = ZYDIS_MAX_INSTRUCTION_LENGTH;
+    unsigned extra = s->no_soup || below(s, 8) ? 0 : 1 + (unsigned)below(s, 3);
+    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, bytes + extra, &len)))
+        return false;
+    for (unsigned i = 0; i < extra; i++)
+        bytes[i] = soup[below(s, sizeof(soup))];
+    return (extra && builder__bytes(&s->g->b, bytes, extra + (unsigned)len)) ||
+           builder__bytes(&s->g->b, bytes + extra, (unsigned)len);
 }
 
 static bool alu(struct seq *s)
@@ -310,13 +339,14 @@ static bool stack(struct seq *s)
         req.operand_count = 0;
         break;
     default: {
-        /* PUSH imm32 of harmless flags, then POPF */
+        /* PUSH imm32 of harmless flags, then POPF (no prefix soup: a 66 would push 16 bits) */
         unsigned before = s->g->c.ninsns;
         ZydisEncoderOperand value =
             op_imm((int32_t)(gen__random(s->g, 32) & (DT_FLAGS_STATUS | DT_DF | (1u << 14))));
-        if (!add(s, ZYDIS_MNEMONIC_PUSH, 0, 1, &value))
+        struct builder *b = &s->g->b;
+        if (!builder__insn(b, ZYDIS_MNEMONIC_PUSH, 0, 1, &value))
             return false;
-        if (!add(s, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL)) {
+        if (!builder__insn(b, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL)) {
             builder__truncate(&s->g->b, before);
             return false;
         }
@@ -326,7 +356,7 @@ static bool stack(struct seq *s)
     return builder__add(&s->g->b, &req);
 }
 
-static bool string(struct seq *s)
+static bool string_op(struct seq *s)
 {
     static const ZydisMnemonic ops[] = {
         ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD, ZYDIS_MNEMONIC_MOVSQ,
@@ -359,6 +389,21 @@ static bool string(struct seq *s)
         return false;
     }
     return true;
+}
+
+/* fn with add() putting no extra prefixes in front */
+static bool without_soup(struct seq *s, bool (*fn)(struct seq *))
+{
+    s->no_soup = true;
+    bool added = fn(s);
+    s->no_soup = false;
+    return added;
+}
+
+/* F2/F3 on string instructions mean REPNE/REPE: chosen on purpose, not as soup. */
+static bool string(struct seq *s)
+{
+    return without_soup(s, string_op);
 }
 
 static bool (*const categories[])(struct seq *) = {
@@ -452,7 +497,8 @@ static bool call_return(struct seq *s)
 
 static bool control(struct seq *s)
 {
-    return below(s, 3) ? branch_over(s) : call_return(s);
+    /* a 66 prefix would make a near RET/JMP/CALL 16-bit, which AMD and Intel treat differently */
+    return below(s, 3) ? branch_over(s) : without_soup(s, call_return);
 }
 
 static void random_inputs(struct seq *s)

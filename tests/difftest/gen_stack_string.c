@@ -6,7 +6,8 @@
  * pointer anywhere in the sandbox and sometimes at its edge so the access
  * faults; MOVS STOS LODS CMPS SCAS at every element size, with no prefix,
  * REP, REPE and REPNE, DF both ways, small counts, 64- and 32-bit addressing,
- * and pointers near the sandbox's edge so a REP faults part-way.
+ * and pointers near the sandbox's edge so a REP faults part-way; and #AC for
+ * misaligned accesses after POPF sets RFLAGS.AC.
  */
 #include "gen.h"
 
@@ -216,7 +217,41 @@ static bool strings(struct gen *g)
     return true;
 }
 
+/*
+ * Alignment checking (SDM vol. 3A, 6.15 #AC): at CPL 3 with CR0.AM (set by
+ * Linux and by the emulated machine) and RFLAGS.AC set by POPF, a misaligned
+ * data access raises #AC(0); an aligned one does not.
+ */
+static bool alignment_checks(struct gen *g)
+{
+    static const ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_MOV, ZYDIS_MNEMONIC_ADD,
+                                        ZYDIS_MNEMONIC_PUSH};
+    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+        for (unsigned i = 0; i < 48; i++) {
+            unsigned width = 16u << (i % 3);
+            if (ops[k] == ZYDIS_MNEMONIC_PUSH && width == 32)
+                width = 64; /* no 32-bit PUSH in 64-bit mode */
+            uint64_t flags = DT_AC | (rng__next(&g->rng) & DT_FLAGS_STATUS);
+            begin_stack_case(g, 0);
+            ZydisEncoderOperand push = op_imm((int32_t)flags);
+            gen__emit(g, ZYDIS_MNEMONIC_PUSH, 0, 1, &push);
+            gen__emit(g, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL);
+            ZydisEncoderOperand op[2];
+            op[0] = gen__mem(g, width / 8, NULL);
+            if (ops[k] == ZYDIS_MNEMONIC_PUSH) {
+                emit_sized(g, ZYDIS_MNEMONIC_PUSH, width, 1, op);
+            } else {
+                op[1] = gen__operand(g, false, width, gen__random(g, width));
+                gen__emit(g, ops[k], 0, 2, op);
+            }
+            if (!gen__run(g))
+                return false;
+        }
+    }
+    return true;
+}
+
 bool gen_stack_string__run(struct gen *g)
 {
-    return push_pop(g) && strings(g);
+    return push_pop(g) && strings(g) && alignment_checks(g);
 }

@@ -2,7 +2,8 @@
 /*
  * selftest.c - checks the difftest harness without the emulator:
  *   1. the native side reports exceptions as the CPU raised them (#UD, #DE,
- *      #PF with its address, #GP), and forward branches land where meant;
+ *      #PF with its address, #GP), forward branches land where meant, and
+ *      a store into later code changes what runs;
  *   2. native against native: the same cases run twice agree (the harness
  *      is deterministic and compares what it should);
  *   3. native against a deliberately wrong native: every wrong register,
@@ -119,6 +120,26 @@ static void check_branch(const uint8_t *image)
     }
 }
 
+/* A store into the next instruction's immediate changes what it does. */
+static void check_self_modifying(const uint8_t *image)
+{
+    struct dt_case c;
+    struct builder b;
+    struct dt_outcome out;
+
+    raw_case(&c, NULL, 0);
+    builder__start(&b, &c);
+    ZydisEncoderOperand store[2] = {op_mem(ZYDIS_REGISTER_RIP, ZYDIS_REGISTER_NONE, 0, 0x1000, 1),
+                                    op_imm(0x55)};
+    ZydisEncoderOperand load[2] = {op_reg(ZYDIS_REGISTER_EAX), op_imm(0x11223344)};
+    bool built = builder__insn(&b, ZYDIS_MNEMONIC_MOV, 0, 2, store) &&
+                 builder__insn(&b, ZYDIS_MNEMONIC_MOV, 0, 2, load) &&
+                 builder__aim_rip(&b, 0, DT_CODE_ADDR + c.insn_offset[1] + 1);
+    native__run(&c, image, &out);
+    check(built && out.vector == -1 && out.regs.gpr[CPU_RAX] == 0x11223355,
+          "a store into the next instruction's immediate takes effect");
+}
+
 /* ---- 2. and 3. the native run as the side under test, optionally wrong ---- */
 
 enum mutation { NONE, GPR, FLAG, RIP, VECTOR, DATA, UNDEFINED_FLAG, NMUTATIONS };
@@ -175,6 +196,7 @@ static int selftest_main(void *arg)
     runner__init(r, t->opts.seed);
     check_exceptions(r->image);
     check_branch(r->image);
+    check_self_modifying(r->image);
 
     /* 2. native against native */
     r->name = "native";
