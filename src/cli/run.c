@@ -19,7 +19,7 @@
 #include "util/parse.h"
 
 #define DEFAULT_RAM_SIZE (256ull << 20)
-#define MAX_CPUS         64
+#define MAX_CPUS         32 /* the MP table in the EBDA holds at most 40 */
 
 struct run_options {
     const char *engine;
@@ -111,29 +111,29 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (strcmp(o->engine, "auto") && !engines__find(o->engine) && strcmp(o->engine, "emu"))
+    if (strcmp(o->engine, "auto") && !engines__find(o->engine))
         return usage_error("unknown engine '%s': want auto, kvm or emu", o->engine);
     if (!o->boot.kernel_path)
         return usage_error("no kernel given: use --kernel PATH");
     return -1;
 }
 
-static const struct engine_ops *choose_engine(const char *name)
+/*
+ * The engine for o->engine; for auto, *auto_reason says which and why (it is
+ * printed once the guest is loaded, so that a host error stays one line).
+ */
+static const struct engine_ops *choose_engine(const char *name, char *auto_reason, size_t len)
 {
-    if (!strcmp(name, "auto")) {
-        char reason[160];
-        const struct engine_ops *e = engines__auto(reason, sizeof(reason));
-        log__msg("%s", reason);
-        return e;
-    }
-    const struct engine_ops *e = engines__find(name);
-    if (!e)
-        log__msg("the %s engine is not available in this build yet", name);
-    return e;
+    auto_reason[0] = '\0';
+    if (!strcmp(name, "auto"))
+        return engines__auto(auto_reason, len);
+    return engines__find(name);
 }
 
-static int run_machine(const struct run_options *o, const struct engine_ops *engine)
+static int run_machine(const struct run_options *o)
 {
+    char auto_reason[160];
+    const struct engine_ops *engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason));
     struct machine m;
     struct err err = {0};
     struct cpu_state bsp;
@@ -148,6 +148,9 @@ static int run_machine(const struct run_options *o, const struct engine_ops *eng
         engine->set_state(&m.vcpus[0], &bsp, &err) || console__init(&m, &err))
         goto host_error_devices;
 
+    if (auto_reason[0])
+        log__msg("%s", auto_reason);
+    fflush(stdout);
     int status = machine__run(&m, o->timeout_s);
 
     console__destroy(&m);
@@ -171,9 +174,5 @@ int cli__run(int argc, char **argv)
     if (status >= 0)
         return status;
 
-    const struct engine_ops *engine = choose_engine(o.engine);
-    if (!engine)
-        return EXIT_STATUS_HOST_ERROR;
-    fflush(stdout);
-    return run_machine(&o, engine);
+    return run_machine(&o);
 }
