@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/default_guest.h"
+#include "cli/guest_command.h"
 #include "cpu/engines.h"
 #include "machine/board.h"
 #include "machine/boot/boot.h"
@@ -24,6 +26,8 @@
 struct run_options {
     const char *engine;
     struct boot_config boot;
+    int command_argc; /* `-- CMD ARGS...` for the guest's /init, or 0 */
+    char **command_argv;
     uint64_t ram_size;
     unsigned ncpus;
     double timeout_s;
@@ -32,14 +36,18 @@ struct run_options {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: strata run [options]\n"
+            "usage: strata run [options] [-- COMMAND [ARGS...]]\n"
             "\n"
-            "Boots a virtual machine; the guest's serial console is on stdin/stdout.\n"
+            "Boots a virtual machine; the guest's serial console is on stdin/stdout\n"
+            "(Ctrl-A X quits). Without --kernel it boots the default guest, Debian's\n"
+            "kernel with a busybox userland (built on first use): an interactive shell,\n"
+            "or with `-- COMMAND` that command, whose exit status strata returns.\n"
             "\n"
             "options:\n"
             "  --engine auto|kvm|emu  CPU engine (default auto: kvm with hardware\n"
             "                         virtualization, emu otherwise)\n"
             "  --kernel PATH          bzImage, ELF vmlinux or freestanding ELF guest\n"
+            "                         (default: the default guest)\n"
             "  --initrd PATH          initial ramdisk\n"
             "  --append STRING        kernel command line\n"
             "  --mem SIZE             guest RAM, e.g. 512M or 2G (default 256M)\n"
@@ -96,26 +104,77 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case OPT_CPUS:
             if (!parse__uint(optarg, 1, MAX_CPUS, &o->ncpus))
-                return usage_error("bad --cpus '%s': want a number from 1 to %d", optarg,
-                                   MAX_CPUS);
+                return usage_error("bad --cpus '%s': want a number from 1 to %d", optarg, MAX_CPUS);
             break;
         case OPT_TIMEOUT:
             if (!parse__seconds(optarg, &o->timeout_s))
-                return usage_error("bad --timeout '%s': want a positive number of seconds",
-                                   optarg);
+                return usage_error("bad --timeout '%s': want a positive number of seconds", optarg);
             break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) {
+        if (strcmp(argv[optind - 1], "--"))
+            return usage_error("unexpected argument '%s': a guest command goes after --",
+                               argv[optind]);
+        o->command_argc = argc - optind;
+        o->command_argv = argv + optind;
+    }
     if (strcmp(o->engine, "auto") && !engines__find(o->engine))
         return usage_error("unknown engine '%s': want auto, kvm or emu", o->engine);
-    if (!o->boot.kernel_path)
-        return usage_error("no kernel given: use --kernel PATH");
     return -1;
+}
+
+/* Joins the non-empty parts with spaces into a malloc'd string. */
+static char *join_cmdline(const char *const parts[], size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += parts[i] ? strlen(parts[i]) + 1 : 0;
+    char *out = calloc(1, len);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!parts[i] || !*parts[i])
+            continue;
+        if (*out)
+            strcat(out, " ");
+        strcat(out, parts[i]);
+    }
+    return out;
+}
+
+/*
+ * Fills in what the options leave to defaults: the default guest when there is
+ * no --kernel, and the command line (console, the guest command). *cmdline is
+ * malloc'd; the caller frees it.
+ */
+static int complete_boot_config(struct run_options *o, struct default_guest *guest, char **cmdline,
+                                struct err *err)
+{
+    const char *base = NULL;
+    if (!o->boot.kernel_path) {
+        if (default_guest__locate(guest, err))
+            return -1;
+        o->boot.kernel_path = guest->kernel;
+        if (!o->boot.initrd_path)
+            o->boot.initrd_path = guest->initrd;
+        /* A command's output should be its own: the kernel keeps quiet then. */
+        base = o->command_argc ? "console=ttyS0 reboot=k panic=-1 quiet"
+                               : "console=ttyS0 reboot=k panic=-1";
+    }
+    char *command = NULL;
+    if (o->command_argc && !(command = guest_command__param(o->command_argc, o->command_argv, err)))
+        return -1;
+    const char *parts[] = {base, o->boot.cmdline, command};
+    *cmdline = join_cmdline(parts, sizeof(parts) / sizeof(parts[0]));
+    free(command);
+    if (!*cmdline)
+        return err__set(err, "out of memory");
+    o->boot.cmdline = *cmdline;
+    return 0;
 }
 
 /*
@@ -130,15 +189,20 @@ static const struct engine_ops *choose_engine(const char *name, char *auto_reaso
     return engines__find(name);
 }
 
-static int run_machine(const struct run_options *o)
+static int run_machine(struct run_options *o)
 {
     char auto_reason[160];
     const struct engine_ops *engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason));
     struct machine m;
     struct err err = {0};
     struct cpu_state bsp;
-    const struct machine_config cfg = {.ram_size = o->ram_size, .ncpus = o->ncpus, .engine = engine};
+    struct default_guest guest;
+    char *cmdline = NULL;
+    const struct machine_config cfg = {
+        .ram_size = o->ram_size, .ncpus = o->ncpus, .engine = engine};
 
+    if (complete_boot_config(o, &guest, &cmdline, &err))
+        goto host_error;
     if (machine__init(&m, &cfg, &err))
         goto host_error;
     if (board__init_devices(&m, &err))
@@ -156,6 +220,7 @@ static int run_machine(const struct run_options *o)
     console__destroy(&m);
     board__destroy_devices(&m);
     machine__destroy(&m);
+    free(cmdline);
     return status;
 
 host_error_devices:
@@ -163,6 +228,7 @@ host_error_devices:
 host_error_machine:
     machine__destroy(&m);
 host_error:
+    free(cmdline);
     log__msg("%s", err.msg);
     return EXIT_STATUS_HOST_ERROR;
 }
