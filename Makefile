@@ -26,8 +26,7 @@ tiny-kernel:
 	@scripts/tiny-kernel $(GUEST)
 
 run: build guest
-	$(STRATA) run --kernel $(GUEST)/vmlinuz --initrd $(GUEST)/initrd.img \
-		--append "console=ttyS0 earlyprintk=serial"
+	$(STRATA) run
 
 test: build guest
 	@scripts/run-tests $(BUILD)
