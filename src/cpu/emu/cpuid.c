@@ -20,7 +20,7 @@
 /* Leaf 1 ECX */
 #define F1C (BIT(13) /*CMPXCHG16B*/ | BIT(23) /*POPCNT*/ | BIT(31) /*hypervisor*/)
 /* Leaf 7.0 EBX */
-#define F7B (BIT(3) /*BMI1*/)
+#define F7B (BIT(3) /*BMI1*/ | BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/)
 /* Leaf 0x80000001 ECX / EDX */
 #define X1C (BIT(0) /*LAHF/SAHF in 64-bit mode*/ | BIT(5) /*LZCNT*/)
 #define X1D                                                                                \

@@ -16,6 +16,8 @@ static const struct emu_opdef *const family_tables[] = {
     emu_ops_stack, emu_ops_branch,     emu_ops_string,    emu_ops_atomic, emu_ops_flagops,
     emu_ops_misc,  emu_ops_system,     emu_ops_interrupt, emu_ops_io,     emu_ops_fpu,
     emu_ops_far,   emu_ops_descriptor,
+    emu_ops_x87_load_store, emu_ops_x87_arith, emu_ops_x87_compare, emu_ops_x87_transcendental,
+    emu_ops_x87_env,
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

@@ -97,5 +97,7 @@ extern const struct emu_opdef emu_ops_alu[], emu_ops_shift[], emu_ops_muldiv[], 
     emu_ops_move[], emu_ops_stack[], emu_ops_branch[], emu_ops_string[], emu_ops_atomic[],
     emu_ops_flagops[], emu_ops_misc[], emu_ops_system[], emu_ops_interrupt[], emu_ops_io[],
     emu_ops_fpu[], emu_ops_far[], emu_ops_descriptor[];
+extern const struct emu_opdef emu_ops_x87_load_store[], emu_ops_x87_arith[], emu_ops_x87_compare[],
+    emu_ops_x87_transcendental[], emu_ops_x87_env[];
 
 #endif

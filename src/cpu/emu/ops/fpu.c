@@ -2,37 +2,16 @@
 /*
  * fpu.c - x87/SSE housekeeping: FNINIT, FNCLEX, FNSTSW, FNSTCW, FLDCW,
  * FWAIT, EMMS, FXSAVE/FXRSTOR (64), LDMXCSR/STMXCSR, with the #NM/#UD rules
- * of CR0.TS/EM/MP and CR4.OSFXSR (SDM vol. 3A, 2.5 and table 12-1 / 13-1).
- * The state lives in cpu->fx in the FXSAVE layout (SDM vol. 1, 10.5.1).
- * x87 arithmetic and SSE data instructions are not implemented yet.
+ * of CR0.TS/EM/MP and CR4.OSFXSR (SDM vol. 3A, 2.5 and table 12-1 / 13-1)
+ * and #MF for a pending x87 exception at FLDCW and FWAIT. The state lives
+ * in cpu->fx in the FXSAVE layout (SDM vol. 1, 10.5.1); the x87 FPU itself
+ * is in x87*.c.
  */
-#include "cpu/emu/ops/ops.h"
+#include "cpu/emu/ops/x87.h"
 
-#define FX_FCW         0
-#define FX_FSW         2
-#define FX_FTW         4
-#define FX_FOP         6
-#define FX_MXCSR       24
-#define FX_MXCSR_MASK  28
 #define FX_SAVED_BYTES 416 /* header, ST0-7, XMM0-15; the rest is reserved/available */
 #define MXCSR_VALID    0xffffu
 
-static inline uint16_t fx16(const struct emu_cpu *cpu, unsigned off)
-{
-    uint16_t v;
-    memcpy(&v, cpu->fx + off, 2);
-    return v;
-}
-static inline void fx16_set(struct emu_cpu *cpu, unsigned off, uint16_t v)
-{
-    memcpy(cpu->fx + off, &v, 2);
-}
-
-/* x87 instructions: #NM if CR0.EM or CR0.TS. */
-static inline int x87_check(struct emu_cpu *cpu)
-{
-    return (cpu->cr0 & (CR0_EM | CR0_TS)) ? emu_raise(cpu, EXC_NM) : EMU_NEXT;
-}
 /* SSE state instructions: #UD without CR4.OSFXSR or with CR0.EM, #NM with CR0.TS. */
 static inline int sse_check(struct emu_cpu *cpu)
 {
@@ -44,59 +23,62 @@ static inline int sse_check(struct emu_cpu *cpu)
 HANDLER(FNINIT)
 {
     (void)i;
-    int st = x87_check(cpu);
-    if (st)
-        return st;
-    memset(cpu->fx, 0, FX_MXCSR); /* FCW, FSW, FTW, FOP, FIP, FDP; MXCSR stays */
-    fx16_set(cpu, FX_FCW, 0x37f);
-    return EMU_NEXT;
+    int st = emu_x87_enter(cpu, false);
+    if (!st)
+        x87_init(cpu); /* MXCSR stays */
+    return st;
 }
 
 HANDLER(FNCLEX)
 {
     (void)i;
-    int st = x87_check(cpu);
+    int st = emu_x87_enter(cpu, false);
     if (!st)
-        fx16_set(cpu, FX_FSW, fx16(cpu, FX_FSW) & 0x7f00);
+        fx16_set(cpu->fx, FX_FSW,
+                 fx16(cpu->fx, FX_FSW) & (FSW_C0 | FSW_C1 | FSW_C2 | FSW_TOP | FSW_C3));
     return st;
 }
 
 HANDLER(FNSTSW_AX)
 {
     (void)i;
-    int st = x87_check(cpu);
+    int st = emu_x87_enter(cpu, false);
     if (!st)
-        reg_set(cpu, CPU_RAX, 2, fx16(cpu, FX_FSW));
+        reg_set(cpu, CPU_RAX, 2, fx16(cpu->fx, FX_FSW));
     return st;
 }
 
 HANDLER(FNSTSW_Mw)
 {
-    int st = x87_check(cpu);
-    return st ? st : write_ea(cpu, i, 2, fx16(cpu, FX_FSW));
+    int st = emu_x87_enter(cpu, false);
+    return st ? st : write_ea(cpu, i, 2, fx16(cpu->fx, FX_FSW));
 }
 
 HANDLER(FNSTCW_Mw)
 {
-    int st = x87_check(cpu);
-    return st ? st : write_ea(cpu, i, 2, fx16(cpu, FX_FCW));
+    int st = emu_x87_enter(cpu, false);
+    return st ? st : write_ea(cpu, i, 2, fx16(cpu->fx, FX_FCW));
 }
 
 HANDLER(FLDCW_Mw)
 {
-    int st = x87_check(cpu);
+    int st = emu_x87_enter(cpu, true);
     uint64_t v;
     if (!st)
         st = read_ea(cpu, i, 2, &v);
-    if (!st)
-        fx16_set(cpu, FX_FCW, (uint16_t)(v | 0x40));
-    return st;
+    if (st)
+        return st;
+    fx16_set(cpu->fx, FX_FCW, x87_fcw((uint16_t)v));
+    x87_update_es(cpu); /* unmasking a raised exception makes it pending */
+    return EMU_NEXT;
 }
 
 HANDLER(FWAIT)
 {
     (void)i;
-    return (cpu->cr0 & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP) ? emu_raise(cpu, EXC_NM) : EMU_NEXT;
+    if ((cpu->cr0 & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP))
+        return emu_raise(cpu, EXC_NM);
+    return emu_x87_pending(cpu);
 }
 
 HANDLER(EMMS)
@@ -106,23 +88,29 @@ HANDLER(EMMS)
         return emu_raise(cpu, EXC_UD);
     if (cpu->cr0 & CR0_TS)
         return emu_raise(cpu, EXC_NM);
-    cpu->fx[FX_FTW] = 0; /* abridged tag word: all empty */
-    return EMU_NEXT;
+    int st = emu_x87_pending(cpu);
+    if (!st)
+        cpu->fx[FX_FTW] = 0; /* abridged tag word: all empty */
+    return st;
 }
 
-HANDLER(FXSAVE_M)
+/* FXSAVE (32-bit format) and FXSAVE64: the x87 header in the chosen format, then XMM0-15. */
+static int fxsave(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
 {
     uint64_t ea = insn_ea(cpu, i);
     if (cpu->cr0 & (CR0_EM | CR0_TS))
         return emu_raise(cpu, EXC_NM);
     if (ea & 15)
         return emu_raise_gp0(cpu);
+    uint8_t img[FX_SAVED_BYTES];
+    memcpy(img, cpu->fx, FX_SAVED_BYTES);
+    emu_x87_fxsave(cpu, img, format64);
     uint32_t mask = MXCSR_VALID;
-    memcpy(cpu->fx + FX_MXCSR_MASK, &mask, 4);
-    return emu_mem_access(cpu, ea, FX_SAVED_BYTES, ACC_WRITE | acc_of_seg(i->seg), cpu->fx);
+    memcpy(img + FX_MXCSR_MASK, &mask, 4);
+    return emu_mem_access(cpu, ea, FX_SAVED_BYTES, ACC_WRITE | acc_of_seg(i->seg), img);
 }
 
-HANDLER(FXRSTOR_M)
+static int fxrstor(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
 {
     uint64_t ea = insn_ea(cpu, i);
     if (cpu->cr0 & (CR0_EM | CR0_TS))
@@ -137,8 +125,30 @@ HANDLER(FXRSTOR_M)
     memcpy(&mxcsr, img + FX_MXCSR, 4);
     if (mxcsr & ~MXCSR_VALID)
         return emu_raise_gp0(cpu);
-    memcpy(cpu->fx, img, FX_SAVED_BYTES);
+    memcpy(cpu->fx + FX_X87_BYTES, img + FX_X87_BYTES, FX_SAVED_BYTES - FX_X87_BYTES);
+    memcpy(cpu->fx + FX_MXCSR, &mxcsr, 4);
+    emu_x87_fxrstor(cpu, img, format64);
     return EMU_NEXT;
+}
+
+HANDLER(FXSAVE_M)
+{
+    return fxsave(cpu, i, false);
+}
+
+HANDLER(FXSAVE64_M)
+{
+    return fxsave(cpu, i, true);
+}
+
+HANDLER(FXRSTOR_M)
+{
+    return fxrstor(cpu, i, false);
+}
+
+HANDLER(FXRSTOR64_M)
+{
+    return fxrstor(cpu, i, true);
 }
 
 HANDLER(LDMXCSR_Md)
@@ -192,9 +202,9 @@ const struct emu_opdef emu_ops_fpu[] = {
     {ZYDIS_MNEMONIC_FWAIT, emu_select_fixed, FWAIT, 0},
     {ZYDIS_MNEMONIC_EMMS, emu_select_fixed, EMMS, 0},
     {ZYDIS_MNEMONIC_FXSAVE, select_mem_or_fixed, FXSAVE_M, 0},
-    {ZYDIS_MNEMONIC_FXSAVE64, select_mem_or_fixed, FXSAVE_M, 0},
+    {ZYDIS_MNEMONIC_FXSAVE64, select_mem_or_fixed, FXSAVE64_M, 0},
     {ZYDIS_MNEMONIC_FXRSTOR, select_mem_or_fixed, FXRSTOR_M, 0},
-    {ZYDIS_MNEMONIC_FXRSTOR64, select_mem_or_fixed, FXRSTOR_M, 0},
+    {ZYDIS_MNEMONIC_FXRSTOR64, select_mem_or_fixed, FXRSTOR64_M, 0},
     {ZYDIS_MNEMONIC_LDMXCSR, select_mem_or_fixed, LDMXCSR_Md, 0},
     {ZYDIS_MNEMONIC_STMXCSR, select_mem_or_fixed, STMXCSR_Md, 0},
     {0},
