@@ -10,6 +10,7 @@
 void builder__start(struct builder *b, struct dt_case *c)
 {
     b->c = c;
+    b->last_landing = 0;
     c->code_len = 0;
     c->ninsns = 0;
     c->insn_offset[0] = 0;
@@ -67,6 +68,7 @@ bool builder__bytes(struct builder *b, const uint8_t *bytes, unsigned len)
 
     memcpy(c->code + c->code_len, bytes, len);
     c->code_len += len;
+    b->effect[c->ninsns] = fx;
     c->ninsns++;
     c->insn_offset[c->ninsns] = (uint16_t)c->code_len;
     c->undefined[c->ninsns] = (undefined & ~fx.written) | fx.undefined;
@@ -80,6 +82,7 @@ bool builder__raw(struct builder *b, const uint8_t *bytes, unsigned len)
         return false;
     memcpy(c->code + c->code_len, bytes, len);
     c->code_len += len;
+    b->effect[c->ninsns] = (struct flag_effect){0};
     c->ninsns++;
     c->insn_offset[c->ninsns] = (uint16_t)c->code_len;
     c->undefined[c->ninsns] = c->undefined[c->ninsns - 1];
@@ -92,27 +95,68 @@ int builder__branch(struct builder *b, const ZydisEncoderRequest *req)
     return builder__add(b, req) ? (int)i : -1;
 }
 
-bool builder__land(struct builder *b, unsigned branch)
+/* Sets the relative target of branch instruction i to code offset target; false if out of reach. */
+static bool aim_branch(struct builder *b, unsigned i, uint32_t target)
 {
     struct dt_case *c = b->c;
-    const uint8_t *bytes = c->code + c->insn_offset[branch];
-    unsigned len = c->insn_offset[branch + 1] - c->insn_offset[branch];
+    const uint8_t *bytes = c->code + c->insn_offset[i];
+    unsigned len = c->insn_offset[i + 1] - c->insn_offset[i];
     ZydisDecodedInstruction insn;
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&b->decoder, NULL, bytes, len, &insn)) ||
         !insn.raw.imm[0].is_relative)
         return false;
 
-    int64_t rel = (int64_t)c->code_len - c->insn_offset[branch + 1];
-    uint8_t *field = c->code + c->insn_offset[branch] + insn.raw.imm[0].offset;
+    int64_t rel = (int64_t)target - c->insn_offset[i + 1];
+    uint8_t *field = c->code + c->insn_offset[i] + insn.raw.imm[0].offset;
     if (insn.raw.imm[0].size == 8) {
-        if (rel > 127)
+        if (rel > 127 || rel < -128)
             return false;
         field[0] = (uint8_t)rel;
     } else {
         int32_t rel32 = (int32_t)rel;
         memcpy(field, &rel32, 4);
     }
+    return true;
+}
+
+bool builder__land(struct builder *b, unsigned branch)
+{
+    struct dt_case *c = b->c;
+    if (!aim_branch(b, branch, c->code_len))
+        return false;
     c->undefined[c->ninsns] |= c->undefined[branch + 1];
+    b->last_landing = c->ninsns;
+    return true;
+}
+
+/* The undefined flags after instructions [from, to) of the case, starting from `undefined`. */
+static uint32_t flow(const struct builder *b, unsigned from, unsigned to, uint32_t undefined)
+{
+    for (unsigned i = from; i < to; i++)
+        undefined = (undefined & ~b->effect[i].written) | b->effect[i].undefined;
+    return undefined;
+}
+
+bool builder__loop(struct builder *b, unsigned head)
+{
+    struct dt_case *c = b->c;
+    unsigned back = c->ninsns - 1;
+    if (b->last_landing > head || head >= back || !aim_branch(b, back, c->insn_offset[head]))
+        return false;
+
+    /* Flags undefined at the head on some trip: the least fixpoint, reached within 8 rounds. */
+    uint32_t entry = c->undefined[head], at_head = entry;
+    for (int round = 0; round < 8; round++)
+        at_head = entry | flow(b, head, c->ninsns, at_head);
+
+    uint32_t undefined = at_head;
+    for (unsigned i = head; i < c->ninsns; i++) {
+        if (b->effect[i].read & undefined)
+            return false;
+        c->undefined[i] = undefined;
+        undefined = flow(b, i, i + 1, undefined);
+    }
+    c->undefined[c->ninsns] = undefined;
     return true;
 }
 

@@ -11,10 +11,13 @@
 #include <stdbool.h>
 
 #include "difftest.h"
+#include "flags.h"
 
 struct builder {
     struct dt_case *c;
     ZydisDecoder decoder;
+    struct flag_effect effect[DT_MAX_INSNS]; /* of each instruction, for loops */
+    unsigned last_landing;                   /* instruction where the last forward branch landed */
 };
 
 /* Starts an empty code sequence in c (whose inputs may already be set). */
@@ -51,6 +54,16 @@ bool builder__raw(struct builder *b, const uint8_t *bytes, unsigned len);
  */
 int builder__branch(struct builder *b, const ZydisEncoderRequest *req);
 bool builder__land(struct builder *b, unsigned branch);
+
+/*
+ * Closes a loop: the branch just added last (a short Jcc or LOOPcc, target
+ * still open) goes back to instruction head. The undefined flags of the
+ * loop's instructions become those of any trip around it; false, leaving
+ * the case to be truncated, if an instruction in it would then read an
+ * undefined flag or a forward branch lands inside the loop (the flag
+ * bookkeeping of a loop does not follow such joins).
+ */
+bool builder__loop(struct builder *b, unsigned head);
 
 /* Sets the last 4 bytes of instruction i (an imm32 such as a pushed or moved address). */
 void builder__patch_imm32(struct builder *b, unsigned i, uint32_t value);

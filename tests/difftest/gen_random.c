@@ -10,9 +10,10 @@
  * into memory takes an immediate bit offset; RSP points into the sandbox and
  * only PUSH/POP/CALL/RET move it; string instructions come right after MOVs
  * that set RSI, RDI and RCX; POPF only pops a value pushed just before (no
- * TF, no AC). Control transfers only go forward: Jcc, JMP, LOOPcc and JRCXZ
- * over one or two instructions, CALL to the next instruction, RET or an
- * indirect JMP/CALL to an address loaded just before. An instruction that
+ * TF, no AC). Control transfers go forward (Jcc, JMP, LOOPcc and JRCXZ over
+ * one or two instructions, CALL to the next instruction, RET or an indirect
+ * JMP/CALL to an address loaded just before), or back in a counted loop of
+ * at most four trips whose counter nothing else writes. An instruction that
  * would read a flag left undefined is not added (builder.h).
  */
 #include "gen.h"
@@ -27,9 +28,12 @@ static const uint8_t base_candidates[] = {CPU_RBX, CPU_RBP, CPU_R12, CPU_R13, CP
 
 struct seq {
     struct gen *g;
-    unsigned base; /* GPR index of the base register */
-    bool no_soup;  /* add() must not put extra prefixes in front (string and control ops) */
+    unsigned base;    /* GPR index of the base register */
+    bool no_soup;     /* add() must not put extra prefixes in front (string and control ops) */
+    unsigned counter; /* GPR index of the counter of the loop being built, or NO_COUNTER */
 };
+
+#define NO_COUNTER 16
 
 static uint64_t below(struct seq *s, uint64_t n)
 {
@@ -41,21 +45,22 @@ static unsigned any_width(struct seq *s)
     return 8u << below(s, 4);
 }
 
-/* A GPR index the sequence may write: not RSP, not the base. */
+/* A GPR index the sequence may write: not RSP, the base or a loop counter. */
 static unsigned any_gpr(struct seq *s)
 {
     for (;;) {
         unsigned i = (unsigned)below(s, 16);
-        if (i != CPU_RSP && i != s->base)
+        if (i != CPU_RSP && i != s->base && i != s->counter)
             return i;
     }
 }
 
 static ZydisEncoderOperand reg(struct seq *s, unsigned width)
 {
-    if (width == 8 && below(s, 8) == 0)
-        return op_reg(gpr_reg(GEN_AH + (unsigned)below(s, 4), 8)); /* may fail to encode: retried */
-    return op_reg(gpr_reg(any_gpr(s), width));
+    unsigned i = any_gpr(s);
+    if (width == 8 && i < 4 && below(s, 4) == 0)
+        return op_reg(gpr_reg(GEN_AH + i, 8)); /* AH..BH: may fail to encode, then retried */
+    return op_reg(gpr_reg(i, width));
 }
 
 static ZydisEncoderOperand mem(struct seq *s, unsigned size)
@@ -495,8 +500,43 @@ static bool call_return(struct seq *s)
     return true;
 }
 
+/*
+ * A counted loop: MOV counter, 1..4; one to three instructions; DEC counter;
+ * JNZ back. The counter is one of the base candidates (never written
+ * implicitly) that nothing in the loop may name.
+ */
+static bool loop_back(struct seq *s)
+{
+    struct builder *b = &s->g->b;
+    unsigned before = s->g->c.ninsns;
+    if (s->counter != NO_COUNTER)
+        return false; /* no nesting */
+    unsigned counter;
+    do
+        counter = base_candidates[below(s, sizeof(base_candidates))];
+    while (counter == s->base);
+    ZydisEncoderOperand init[2] = {op_reg(gpr_reg(counter, 32)), op_imm(1 + (int64_t)below(s, 4))};
+    if (!builder__insn(b, ZYDIS_MNEMONIC_MOV, 0, 2, init))
+        return false;
+
+    s->counter = counter;
+    unsigned head = s->g->c.ninsns;
+    for (unsigned n = 1 + (unsigned)below(s, 3); n > 0; n--)
+        categories[below(s, NCATEGORIES)](s);
+    ZydisEncoderOperand dec = op_reg(gpr_reg(counter, 32));
+    ZydisEncoderRequest jnz = relative(ZYDIS_MNEMONIC_JNZ, false);
+    bool closed = s->g->c.ninsns > head && builder__insn(b, ZYDIS_MNEMONIC_DEC, 0, 1, &dec) &&
+                  builder__branch(b, &jnz) >= 0 && builder__loop(b, head);
+    s->counter = NO_COUNTER;
+    if (!closed)
+        builder__truncate(b, before);
+    return closed;
+}
+
 static bool control(struct seq *s)
 {
+    if (below(s, 4) == 0)
+        return loop_back(s);
     /* a 66 prefix would make a near RET/JMP/CALL 16-bit, which AMD and Intel treat differently */
     return below(s, 3) ? branch_over(s) : without_soup(s, call_return);
 }
@@ -515,7 +555,7 @@ static void random_inputs(struct seq *s)
 
 void gen_random__run(struct gen *g)
 {
-    struct seq s = {.g = g};
+    struct seq s = {.g = g, .counter = NO_COUNTER};
     do {
         gen__begin(g);
         s.base = base_candidates[below(&s, sizeof(base_candidates))];

@@ -2,10 +2,12 @@
 /*
  * runner.c - native run, run under test, judgement and counting (see
  * runner.h). A failing sequence of several instructions is cut down to its
- * shortest failing prefix, whose last instruction names the failure's form.
+ * shortest failing prefix (one that no forward branch leaves), whose last
+ * instruction names the failure's form.
  */
 #include "runner.h"
 
+#include <Zydis/Zydis.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +61,24 @@ static bool run_both(struct runner *r, const struct dt_case *c, struct dt_outcom
     return compare__outcomes(c, ref, got, d);
 }
 
+/* True if no relative branch among the first n instructions of c goes past the nth. */
+static bool closed_prefix(const struct dt_case *c, unsigned n)
+{
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (unsigned i = 0; i < n; i++) {
+        ZydisDecodedInstruction insn;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, c->code + c->insn_offset[i],
+                                                        c->insn_offset[i + 1] - c->insn_offset[i],
+                                                        &insn)))
+            continue;
+        if (insn.raw.imm[0].is_relative &&
+            (int64_t)c->insn_offset[i + 1] + insn.raw.imm[0].value.s > (int64_t)c->insn_offset[n])
+            return false;
+    }
+    return true;
+}
+
 /* The failing case cut to its shortest failing prefix (at least one instruction). */
 static void shortest_failing_prefix(struct runner *r, const struct dt_case *c,
                                     struct dt_case *prefix)
@@ -68,6 +88,8 @@ static void shortest_failing_prefix(struct runner *r, const struct dt_case *c,
 
     *prefix = *c;
     for (unsigned n = 1; n < c->ninsns; n++) {
+        if (!closed_prefix(c, n))
+            continue;
         prefix->ninsns = n;
         prefix->code_len = c->insn_offset[n];
         if (!run_both(r, prefix, &ref, &got, &d))

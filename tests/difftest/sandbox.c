@@ -19,6 +19,9 @@ void sandbox__fill_code(const struct dt_case *c, uint8_t *code_page, uint64_t ex
 
     memcpy(code_page, c->code, c->code_len);
     memcpy(code_page + c->code_len, jmp_absolute_indirect, sizeof(jmp_absolute_indirect));
+    /* INT3 up to the pointer: a stray jump past the end must not run an earlier case's code. */
+    uint32_t rest = c->code_len + sizeof(jmp_absolute_indirect);
+    memset(code_page + rest, 0xcc, DT_CODE_SIZE - 8 - rest);
     memcpy(code_page + DT_CODE_SIZE - 8, &exit_target, 8);
 }
 

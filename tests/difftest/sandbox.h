@@ -12,7 +12,8 @@
 /*
  * Writes the case's code to code_page, then an absolute jump to exit_target
  * through a pointer in the code page's last 8 bytes (aligned, so that the
- * jump cannot raise #AC when a test leaves RFLAGS.AC set).
+ * jump cannot raise #AC when a test leaves RFLAGS.AC set), and INT3 in
+ * between.
  */
 void sandbox__fill_code(const struct dt_case *c, uint8_t *code_page, uint64_t exit_target);
 
