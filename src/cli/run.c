@@ -13,6 +13,7 @@
 #include "cli/default_guest.h"
 #include "cli/guest_command.h"
 #include "cpu/engines.h"
+#include "devices/virtio/devices.h"
 #include "machine/board.h"
 #include "machine/boot/boot.h"
 #include "machine/console.h"
@@ -31,6 +32,7 @@ struct run_options {
     uint64_t ram_size;
     unsigned ncpus;
     double timeout_s;
+    struct virtio_options virtio;
 };
 
 static void usage(FILE *out)
@@ -53,6 +55,12 @@ static void usage(FILE *out)
             "  --mem SIZE             guest RAM, e.g. 512M or 2G (default 256M)\n"
             "  --cpus N               number of vCPUs (default 1, at most %d)\n"
             "  --timeout SECONDS      stop the guest after this long (exit status 124)\n"
+            "  --disk PATH[,readonly][,id=NAME][,format=raw]\n"
+            "                         a raw disk image as virtio-blk (vda, vdb, ...);\n"
+            "                         repeatable\n"
+            "  --console serial|virtio  where the terminal's input goes: COM1 (default)\n"
+            "                         or virtio-console (the guest's hvc0)\n"
+            "  --rng                  a virtio-rng device fed from the host's getrandom()\n"
             "  -h, --help             show this help\n"
             "\n"
             "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
@@ -74,7 +82,10 @@ static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ..
 /* Returns -1 to go on, or an exit status to end with. */
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    enum { OPT_ENGINE = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_TIMEOUT };
+    enum {
+        OPT_ENGINE = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_TIMEOUT,
+        OPT_DISK, OPT_CONSOLE, OPT_RNG
+    };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -83,6 +94,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"mem", required_argument, NULL, OPT_MEM},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"disk", required_argument, NULL, OPT_DISK},
+        {"console", required_argument, NULL, OPT_CONSOLE},
+        {"rng", no_argument, NULL, OPT_RNG},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -110,6 +124,18 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             if (!parse__seconds(optarg, &o->timeout_s))
                 return usage_error("bad --timeout '%s': want a positive number of seconds", optarg);
             break;
+        case OPT_DISK: {
+            struct err err;
+            if (virtio_options__add_disk(&o->virtio, optarg, &err))
+                return usage_error("%s", err.msg);
+            break;
+        }
+        case OPT_CONSOLE:
+            if (strcmp(optarg, "serial") && strcmp(optarg, "virtio"))
+                return usage_error("bad --console '%s': want serial or virtio", optarg);
+            o->virtio.console = !strcmp(optarg, "virtio");
+            break;
+        case OPT_RNG: o->virtio.rng = true; break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -197,7 +223,8 @@ static int run_machine(struct run_options *o)
     struct err err = {0};
     struct cpu_state bsp;
     struct default_guest guest;
-    char *cmdline = NULL;
+    struct virtio_devices virtio;
+    char *cmdline = NULL, *full_cmdline = NULL;
     const struct machine_config cfg = {
         .ram_size = o->ram_size, .ncpus = o->ncpus, .engine = engine};
 
@@ -207,9 +234,18 @@ static int run_machine(struct run_options *o)
         goto host_error;
     if (board__init_devices(&m, &err))
         goto host_error_machine;
+    if (virtio_devices__create(&virtio, &m, &o->virtio, &err))
+        goto host_error_board;
+    if (!(full_cmdline = virtio_devices__cmdline(&virtio, o->boot.cmdline, &err)))
+        goto host_error_devices;
+    o->boot.cmdline = full_cmdline;
+    struct console_input virtio_input;
+    virtio_devices__console_input(&virtio, &virtio_input);
     cpu_state__reset(&bsp, 0, true);
     if (boot__load(&m, &o->boot, &bsp, &err) || machine__create_vcpus(&m, &err) ||
-        engine->set_state(&m.vcpus[0], &bsp, &err) || console__init(&m, &err))
+        engine->set_state(&m.vcpus[0], &bsp, &err) ||
+        (o->virtio.console ? console__init_input(&m, &virtio_input, &err)
+                           : console__init(&m, &err)))
         goto host_error_devices;
 
     if (auto_reason[0])
@@ -218,17 +254,23 @@ static int run_machine(struct run_options *o)
     int status = machine__run(&m, o->timeout_s);
 
     console__destroy(&m);
+    virtio_devices__destroy(&virtio);
     board__destroy_devices(&m);
     machine__destroy(&m);
     free(cmdline);
+    free(full_cmdline);
     return status;
 
 host_error_devices:
+    console__destroy(&m);
+    virtio_devices__destroy(&virtio);
+host_error_board:
     board__destroy_devices(&m);
 host_error_machine:
     machine__destroy(&m);
 host_error:
     free(cmdline);
+    free(full_cmdline);
     log__msg("%s", err.msg);
     return EXIT_STATUS_HOST_ERROR;
 }
@@ -237,8 +279,8 @@ int cli__run(int argc, char **argv)
 {
     struct run_options o;
     int status = parse_options(argc, argv, &o);
-    if (status >= 0)
-        return status;
-
-    return run_machine(&o);
+    if (status < 0)
+        status = run_machine(&o);
+    virtio_options__free(&o.virtio);
+    return status;
 }

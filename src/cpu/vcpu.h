@@ -117,6 +117,21 @@ struct engine_ops {
     void (*set_irq)(struct machine *m, unsigned gsi, bool level);
     /* Makes a running vCPU return to its loop soon (from any thread). */
     void (*kick)(struct vcpu *v);
+
+    /*
+     * Optional fast paths for devices (NULL: not offered; callable from any
+     * thread once vm_create has succeeded):
+     * add_ioeventfd: a guest write of `len` bytes equal to `value` at MMIO
+     *   address gpa signals the eventfd fd instead of reaching the MMIO bus.
+     * add_irqfd: each signal of the eventfd fd is an edge on gsi (assert,
+     *   then deassert).
+     * ram_written: a device (not a vCPU) wrote guest RAM [gpa, gpa + len);
+     *   an engine that caches decoded guest code drops what it held there.
+     */
+    int (*add_ioeventfd)(struct machine *m, uint64_t gpa, unsigned len, uint64_t value, int fd,
+                         struct err *err);
+    int (*add_irqfd)(struct machine *m, unsigned gsi, int fd, struct err *err);
+    void (*ram_written)(struct machine *m, uint64_t gpa, uint64_t len);
 };
 
 extern const struct engine_ops kvm_engine_ops;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * console.c - the host's stdin feeding COM1 (see console.h).
+ * console.c - the host's stdin feeding COM1 or another console device (see console.h).
  *
- * A reader thread polls stdin and a self-pipe. Bytes read go to the UART's
- * receive FIFO; what the FIFO refuses waits in a small buffer, and stdin is
- * not read again until the UART reports room (through the self-pipe), so
+ * A reader thread polls stdin and a self-pipe. Bytes read go to the device
+ * (the UART's receive FIFO); what it refuses waits in a small buffer, and stdin is
+ * not read again until the device reports room (through the self-pipe), so
  * input is never dropped and the host never spins. console__destroy wakes
  * the thread through the same pipe.
  *
@@ -34,7 +34,7 @@
 
 struct console {
     struct machine *machine;
-    struct uart8250 *uart;
+    struct console_input input;
     bool is_tty;
     bool escape; /* Ctrl-A seen, waiting for the next key */
     int wake[2]; /* self-pipe: room in the UART, or stop */
@@ -91,9 +91,9 @@ static void take_keys(struct console *c, const uint8_t *in, size_t n)
     }
 }
 
-static void feed_uart(struct console *c)
+static void feed_input(struct console *c)
 {
-    size_t taken = uart8250__receive(c->uart, c->pending + c->pending_off, c->pending_len);
+    size_t taken = c->input.receive(c->input.dev, c->pending + c->pending_off, c->pending_len);
     c->pending_off += taken;
     c->pending_len -= taken;
     if (!c->pending_len)
@@ -140,7 +140,7 @@ static void *reader_thread(void *arg)
         if (!c->pending_len && nfds == 2 && fds[1].revents && !read_stdin(c))
             break;
         if (c->pending_len)
-            feed_uart(c);
+            feed_input(c);
     }
     return NULL;
 }
@@ -150,11 +150,31 @@ static bool stdin_is_open(void)
     return fcntl(STDIN_FILENO, F_GETFD) != -1;
 }
 
+static size_t com1_receive(void *dev, const uint8_t *bytes, size_t n)
+{
+    return uart8250__receive(dev, bytes, n);
+}
+
+static void com1_set_rx_ready(void *dev, void (*ready)(void *opaque), void *opaque)
+{
+    uart8250__set_rx_ready(dev, ready, opaque);
+}
+
 int console__init(struct machine *m, struct err *err)
 {
     struct machine_devices *d = m->devices;
     if (!d || !d->com1)
         return err__set(err, "console: the board has no serial port");
+    const struct console_input com1 = {
+        .receive = com1_receive, .set_rx_ready = com1_set_rx_ready, .dev = d->com1};
+    return console__init_input(m, &com1, err);
+}
+
+int console__init_input(struct machine *m, const struct console_input *input, struct err *err)
+{
+    struct machine_devices *d = m->devices;
+    if (!d)
+        return err__set(err, "console: the board has no devices");
     if (d->console)
         return 0;
 
@@ -162,7 +182,7 @@ int console__init(struct machine *m, struct err *err)
     if (!c)
         return err__set(err, "console: out of memory");
     c->machine = m;
-    c->uart = d->com1;
+    c->input = *input;
     c->wake[0] = c->wake[1] = -1;
     d->console = c;
     if (!stdin_is_open())
@@ -175,7 +195,7 @@ int console__init(struct machine *m, struct err *err)
     }
     if (c->is_tty && term__raw_mode(STDIN_FILENO, err))
         goto fail;
-    uart8250__set_rx_ready(c->uart, wake_reader, c);
+    c->input.set_rx_ready(c->input.dev, wake_reader, c);
     int rc = pthread_create(&c->thread, NULL, reader_thread, c);
     if (rc) {
         err__set_errno(err, rc, "console: cannot start the input thread");
@@ -195,7 +215,8 @@ void console__destroy(struct machine *m)
     struct console *c = d ? d->console : NULL;
     if (!c)
         return;
-    uart8250__set_rx_ready(c->uart, NULL, NULL);
+    if (c->input.set_rx_ready)
+        c->input.set_rx_ready(c->input.dev, NULL, NULL);
     if (c->thread_started) {
         atomic_store(&c->stop, true);
         wake_reader(c);

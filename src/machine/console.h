@@ -4,15 +4,30 @@
  *
  * Guest console output goes to stdout. When stdin is a terminal it is put in
  * raw mode (restored on every exit path, signals included) and a thread feeds
- * its bytes to the console device; Ctrl-A X quits the VM, Ctrl-A Ctrl-A sends
+ * its bytes to the console device (COM1, or virtio-console with
+ * --console virtio); Ctrl-A X quits the VM, Ctrl-A Ctrl-A sends
  * a literal Ctrl-A, as in QEMU.
  */
 #ifndef STRATA_MACHINE_CONSOLE_H
 #define STRATA_MACHINE_CONSOLE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "machine/machine.h"
 
+/* Where the terminal's input goes: COM1 unless console__init_input names another device. */
+struct console_input {
+    /* Offers n bytes; returns how many the device took. */
+    size_t (*receive)(void *dev, const uint8_t *bytes, size_t n);
+    /* Registers the call the device makes when it can take input it refused. */
+    void (*set_rx_ready)(void *dev, void (*ready)(void *opaque), void *opaque);
+    void *dev;
+};
+
 int console__init(struct machine *m, struct err *err);
+/* console__init with the terminal's input going to `input` (e.g. virtio-console) instead. */
+int console__init_input(struct machine *m, const struct console_input *input, struct err *err);
 void console__destroy(struct machine *m);
 
 #endif

@@ -164,4 +164,6 @@ const struct engine_ops kvm_engine_ops = {
     .set_state = kvm_state__set,
     .set_irq = kvm_irq__set_level,
     .kick = kvm_vcpu__kick,
+    .add_ioeventfd = kvm_eventfd__add_ioeventfd,
+    .add_irqfd = kvm_eventfd__add_irqfd,
 };

@@ -67,6 +67,11 @@ void kvm_msr__probe_saved(struct kvm_vm *vm, int vcpu_fd);
 int kvm_state__get(struct vcpu *v, struct cpu_state *st, struct err *err);
 int kvm_state__set(struct vcpu *v, const struct cpu_state *st, struct err *err);
 
+/* eventfd.c: engine_ops.add_ioeventfd and add_irqfd. */
+int kvm_eventfd__add_ioeventfd(struct machine *m, uint64_t gpa, unsigned len, uint64_t value,
+                               int fd, struct err *err);
+int kvm_eventfd__add_irqfd(struct machine *m, unsigned gsi, int fd, struct err *err);
+
 /* exit.c: handles one KVM_RUN exit; false when the vCPU must stop running. */
 bool kvm_exit__handle(struct vcpu *v);
 
