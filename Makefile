@@ -5,7 +5,7 @@ BUILD ?= build
 GUEST := $(BUILD)/guest
 STRATA := $(BUILD)/strata
 
-.PHONY: all setup build run test guest tiny-kernel bench clean
+.PHONY: all setup build run test difftest guest tiny-kernel bench clean
 
 all: build
 
@@ -30,6 +30,12 @@ run: build guest
 
 test: build guest
 	@scripts/run-tests $(BUILD)
+
+# Longer differential run of the emu engine: make difftest N=5000000 [SEED=n]
+N ?= 1000000
+SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+difftest: build
+	$(BUILD)/tests/difftest/difftest --cases $(N) --seed $(SEED)
 
 bench: build
 	@scripts/setup bench
