@@ -171,8 +171,9 @@ static int fetch_across(struct emu_cpu *cpu, uint64_t va, const uint8_t *host, s
     return EMU_NEXT;
 }
 
-static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_t ppage,
-                                      const uint8_t *page)
+/* Decodes the block at rip, whose first byte is at linear address pc, on ppage. */
+static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_t pc,
+                                      uint64_t ppage, const uint8_t *page)
 {
     struct emu_code_cache *c = cpu->code;
     size_t max_size = sizeof(struct emu_block) + (BLOCK_MAX_INSNS + 1) * sizeof(struct emu_insn);
@@ -181,9 +182,10 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
         emu_code_flush_all(cpu);
         b = arena_alloc(c, max_size);
     }
-    *b = (struct emu_block){.vaddr = rip, .paddr = ppage | (rip & ~PAGE_MASK), .ppage2 = ~0ull};
+    *b = (struct emu_block){
+        .vaddr = rip, .paddr = ppage | (pc & ~PAGE_MASK), .ppage2 = ~0ull, .mode = cpu->mode};
 
-    uint64_t va = rip;
+    uint64_t va = pc;
     unsigned n = 0;
     while (n < BLOCK_MAX_INSNS) {
         size_t off = va & ~PAGE_MASK;
@@ -226,14 +228,14 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
     return b;
 }
 
-/* Whether a cached block still matches the current mapping of its second page. */
-static bool second_page_matches(struct emu_cpu *cpu, const struct emu_block *b)
+/* Whether a cached block starting at linear pc still matches the mapping of its second page. */
+static bool second_page_matches(struct emu_cpu *cpu, const struct emu_block *b, uint64_t pc)
 {
     if (b->ppage2 == ~0ull)
         return true;
     uint64_t ppage2;
     const uint8_t *host2;
-    uint64_t va2 = (b->vaddr | ~PAGE_MASK) + 1;
+    uint64_t va2 = (pc | ~PAGE_MASK) + 1;
     if (emu_mem_fetch_page(cpu, va2, &ppage2, &host2))
         return false;
     return ppage2 == b->ppage2;
@@ -242,17 +244,17 @@ static bool second_page_matches(struct emu_cpu *cpu, const struct emu_block *b)
 struct emu_block *emu_code_lookup(struct emu_cpu *cpu)
 {
     struct emu_code_cache *c = cpu->code;
-    uint64_t rip = RIP(cpu), ppage;
+    uint64_t rip = RIP(cpu), pc = emu_pc_linear(cpu), ppage;
     const uint8_t *page;
-    if (emu_mem_fetch_page(cpu, rip, &ppage, &page))
+    if (emu_mem_fetch_page(cpu, pc, &ppage, &page))
         return NULL;
-    uint64_t paddr = ppage | (rip & ~PAGE_MASK);
+    uint64_t paddr = ppage | (pc & ~PAGE_MASK);
     struct emu_block *b;
     for (b = c->hash[block_hash(paddr)]; b; b = b->hash_next)
-        if (b->paddr == paddr && second_page_matches(cpu, b))
+        if (b->paddr == paddr && b->mode == cpu->mode && second_page_matches(cpu, b, pc))
             break;
     if (!b) {
-        b = decode_block(cpu, rip, ppage, page);
+        b = decode_block(cpu, rip, pc, ppage, page);
         if (!b)
             return NULL;
     }

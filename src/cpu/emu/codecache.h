@@ -5,8 +5,10 @@
  * A block is a run of decoded instructions from one guest-physical start
  * address up to a control transfer, the end of the page or BLOCK_MAX_INSNS,
  * closed by a sentinel whose handler returns EMU_RESTART. Blocks are found
- * by physical address (so two virtual mappings of one page share them) and,
- * on the hot path, through a small jump cache keyed by RIP. Pages holding
+ * by physical address and decoding mode (so two virtual mappings of one
+ * page share them) and, on the hot path, through a small jump cache keyed
+ * by RIP (emu_cpu_update_mode() empties it when the mode or the CS base
+ * of 16/32-bit code changes). Pages holding
  * blocks are write-protected in the software TLB (TLB_CODE); a write there
  * kills their blocks: the killed instructions' handlers are replaced by
  * emu_op_restart, so a block that kills itself stops right after the
@@ -21,12 +23,13 @@
 #define BLOCK_MAX_INSNS 64
 
 struct emu_block {
-    uint64_t vaddr;  /* RIP of the first instruction */
+    uint64_t vaddr;  /* RIP of the first instruction (EIP/IP outside 64-bit mode) */
     uint64_t paddr;  /* its guest-physical address */
     uint64_t ppage2; /* second physical page if the last instruction crosses, else ~0 */
     struct emu_block *hash_next;
     struct emu_block *page_next[2]; /* chains of the blocks on paddr's page and on ppage2 */
     uint16_t ninsns;
+    uint8_t mode; /* EMU_MODE() it was decoded in: part of the key with paddr */
     bool dead;
     struct emu_insn insns[]; /* ninsns + the sentinel */
 };

@@ -117,6 +117,17 @@ enum {
 #define INSN_LAST   0x10 /* sentinel closing a block */
 #define INSN_ENDS   0x20 /* set by a selector: this form ends the decoded block */
 #define INSN_REGOP  0x40 /* the r/m operand is the register rm (forms sharing one handler) */
+#define INSN_ADDR16 0x80 /* 16-bit effective addresses (16-bit code, or 0x67 in 32-bit code) */
+
+/*
+ * Decoding modes: the Zydis machine mode (from CR0.PE, EFER.LMA, CS.L and
+ * CS.D) times the stack width (SS.B; 64 in 64-bit mode). The same bytes
+ * decode differently in each, so decoded blocks are keyed by it too.
+ * Handlers for 16/32-bit code are chosen at decode time from it.
+ */
+#define EMU_MODE(zydis_mode, stack32) (2u * (unsigned)(zydis_mode) + (stack32))
+#define EMU_MODE_LONG64               EMU_MODE(ZYDIS_MACHINE_MODE_LONG_64, 0)
+#define EMU_NR_MODES                  (EMU_MODE(ZYDIS_MACHINE_MODE_MAX_VALUE, 1) + 1)
 
 struct emu_cpu;
 struct emu_insn;
@@ -201,13 +212,15 @@ struct emu_cpu {
     struct emu_exception exc;
     bool irq_shadow; /* STI / MOV SS: no interrupt before the next instruction */
     bool halted;
-    bool long64;              /* EFER.LMA and CS.L: 64-bit mode, the one mode implemented */
+    bool long64;              /* EFER.LMA and CS.L: 64-bit mode */
+    uint8_t mode;             /* EMU_MODE(): how code at CS:RIP decodes */
+    uint64_t code_cs_base;    /* CS base the jump cache was filled with (16/32-bit code) */
     bool tlb_has_large;       /* a 2M/1G page is in the TLB: INVLPG flushes all */
     atomic_bool exit_request; /* set by kick(): leave the block loop */
 
     struct emu_tlb_entry tlb[EMU_NR_MMU][TLB_ENTRIES];
     struct emu_code_cache *code;
-    ZydisDecoder decoder;
+    ZydisDecoder decoder[EMU_NR_MODES];
 
     struct vcpu *vcpu;
     struct machine *m;
@@ -265,8 +278,8 @@ static inline uint64_t sext(uint64_t v, unsigned size)
 static inline uint64_t insn_ea(const struct emu_cpu *cpu, const struct emu_insn *i)
 {
     uint64_t ea = cpu->r[i->base] + (cpu->r[i->index] << i->scale) + (int64_t)i->disp;
-    if (unlikely(i->flags & INSN_ADDR32))
-        ea = (uint32_t)ea;
+    if (unlikely(i->flags & (INSN_ADDR32 | INSN_ADDR16)))
+        ea = (i->flags & INSN_ADDR16) ? (uint16_t)ea : (uint32_t)ea;
     return ea + cpu->ea_base[i->seg];
 }
 
@@ -274,7 +287,26 @@ static inline uint64_t insn_ea(const struct emu_cpu *cpu, const struct emu_insn 
 static inline uint64_t insn_offset(const struct emu_cpu *cpu, const struct emu_insn *i)
 {
     uint64_t ea = cpu->r[i->base] + (cpu->r[i->index] << i->scale) + (int64_t)i->disp;
-    return (i->flags & INSN_ADDR32) ? (uint32_t)ea : ea;
+    if (unlikely(i->flags & (INSN_ADDR32 | INSN_ADDR16)))
+        ea = (i->flags & INSN_ADDR16) ? (uint16_t)ea : (uint32_t)ea;
+    return ea;
+}
+
+/* An implicit address register (rSI, rDI, rCX of string ops, LOOP, XLAT) at the address size. */
+static inline uint64_t addr_reg_get(const struct emu_cpu *cpu, const struct emu_insn *i, unsigned r)
+{
+    if (i->flags & INSN_ADDR16)
+        return (uint16_t)cpu->r[r];
+    return (i->flags & INSN_ADDR32) ? (uint32_t)cpu->r[r] : cpu->r[r];
+}
+
+static inline void addr_reg_set(struct emu_cpu *cpu, const struct emu_insn *i, unsigned r,
+                                uint64_t v)
+{
+    if (i->flags & INSN_ADDR16)
+        *(uint16_t *)&cpu->r[r] = (uint16_t)v;
+    else
+        cpu->r[r] = (i->flags & INSN_ADDR32) ? (uint32_t)v : v;
 }
 
 static inline bool is_canonical(uint64_t va)
@@ -282,7 +314,14 @@ static inline bool is_canonical(uint64_t va)
     return (uint64_t)(((int64_t)va << 16) >> 16) == va;
 }
 
-/* Recomputes cpl/mmu_idx/ea_base after a segment or mode change. */
+/* Recomputes cpl/mmu_idx/ea_base/mode after a segment or mode change. */
 void emu_cpu_update_mode(struct emu_cpu *cpu);
+
+/* Linear address of CS:RIP, the address instructions are fetched from. */
+static inline uint64_t emu_pc_linear(const struct emu_cpu *cpu)
+{
+    uint64_t pc = cpu->r[EMU_REG_RIP] + cpu->ea_base[SEG_CS];
+    return cpu->long64 ? pc : (uint32_t)pc;
+}
 
 #endif

@@ -12,11 +12,28 @@
 static const struct emu_opdef *optable[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 
 static const struct emu_opdef *const family_tables[] = {
-    emu_ops_alu,   emu_ops_shift,      emu_ops_muldiv,    emu_ops_bit,    emu_ops_move,
-    emu_ops_stack, emu_ops_branch,     emu_ops_string,    emu_ops_atomic, emu_ops_flagops,
-    emu_ops_misc,  emu_ops_system,     emu_ops_interrupt, emu_ops_io,     emu_ops_fpu,
-    emu_ops_far,   emu_ops_descriptor,
-    emu_ops_x87_load_store, emu_ops_x87_arith, emu_ops_x87_compare, emu_ops_x87_transcendental,
+    emu_ops_alu,
+    emu_ops_shift,
+    emu_ops_muldiv,
+    emu_ops_bit,
+    emu_ops_move,
+    emu_ops_stack,
+    emu_ops_branch,
+    emu_ops_string,
+    emu_ops_atomic,
+    emu_ops_flagops,
+    emu_ops_misc,
+    emu_ops_system,
+    emu_ops_interrupt,
+    emu_ops_io,
+    emu_ops_fpu,
+    emu_ops_far,
+    emu_ops_descriptor,
+    emu_ops_legacy,
+    emu_ops_x87_load_store,
+    emu_ops_x87_arith,
+    emu_ops_x87_compare,
+    emu_ops_x87_transcendental,
     emu_ops_x87_env,
 };
 
@@ -32,6 +49,20 @@ static void build_optable(void)
 void emu_decode_init(void)
 {
     pthread_once(&init_once, build_optable);
+}
+
+int emu_decode_init_cpu(struct emu_cpu *cpu)
+{
+    static const ZydisStackWidth widths[] = {ZYDIS_STACK_WIDTH_16, ZYDIS_STACK_WIDTH_32};
+    for (unsigned zm = 0; zm <= ZYDIS_MACHINE_MODE_MAX_VALUE; zm++)
+        for (unsigned s32 = 0; s32 < 2; s32++) {
+            ZydisStackWidth w =
+                zm == ZYDIS_MACHINE_MODE_LONG_64 ? ZYDIS_STACK_WIDTH_64 : widths[s32];
+            if (ZYAN_FAILED(
+                    ZydisDecoderInit(&cpu->decoder[EMU_MODE(zm, s32)], (ZydisMachineMode)zm, w)))
+                return -1;
+        }
+    return 0;
 }
 
 int dec_gpr(ZydisRegister r)
@@ -58,8 +89,8 @@ static int dec_addr_reg(ZydisRegister r)
         return EMU_REG_RIP;
     if (r == ZYDIS_REGISTER_NONE)
         return EMU_REG_ZERO;
-    if (ZydisRegisterGetClass(r) != ZYDIS_REGCLASS_GPR64 &&
-        ZydisRegisterGetClass(r) != ZYDIS_REGCLASS_GPR32)
+    ZydisRegisterClass c = ZydisRegisterGetClass(r);
+    if (c != ZYDIS_REGCLASS_GPR64 && c != ZYDIS_REGCLASS_GPR32 && c != ZYDIS_REGCLASS_GPR16)
         return -1;
     return dec_gpr(r);
 }
@@ -69,6 +100,11 @@ int dec_sreg(ZydisRegister r)
     if (r >= ZYDIS_REGISTER_ES && r <= ZYDIS_REGISTER_GS)
         return r - ZYDIS_REGISTER_ES;
     return -1;
+}
+
+unsigned dec_addr_flags(const struct emu_decoded *d)
+{
+    return d->zi->address_width == 32 ? INSN_ADDR32 : d->zi->address_width == 16 ? INSN_ADDR16 : 0;
 }
 
 int dec_size_index(unsigned bytes)
@@ -100,8 +136,7 @@ bool dec_mem(struct emu_insn *insn, const struct emu_decoded *d, const ZydisDeco
     insn->scale = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
     insn->disp = (int32_t)disp;
     insn->seg = (uint8_t)seg;
-    if (d->zi->address_width == 32)
-        insn->flags |= INSN_ADDR32;
+    insn->flags |= dec_addr_flags(d);
     return true;
 }
 
@@ -221,7 +256,7 @@ enum emu_decode_result emu_decode_insn(struct emu_cpu *cpu, const uint8_t *bytes
     insn->seg = SEG_DS;
     *ends_block = true;
 
-    ZyanStatus status = ZydisDecoderDecodeFull(&cpu->decoder, bytes, avail, &zi, ops);
+    ZyanStatus status = ZydisDecoderDecodeFull(&cpu->decoder[cpu->mode], bytes, avail, &zi, ops);
     if (status == ZYDIS_STATUS_NO_MORE_DATA && avail < ZYDIS_MAX_INSTRUCTION_LENGTH)
         return DECODE_NEED_MORE;
     if (!ZYAN_SUCCESS(status)) {

@@ -76,6 +76,8 @@ int dec_gpr(ZydisRegister reg);
 bool dec_mem(struct emu_insn *insn, const struct emu_decoded *d, const ZydisDecodedOperand *op);
 /* enum emu_seg of a segment register, or -1. */
 int dec_sreg(ZydisRegister reg);
+/* INSN_ADDR32 / INSN_ADDR16 for the instruction's address size (0 for 64-bit). */
+unsigned dec_addr_flags(const struct emu_decoded *d);
 /* 0..3 for operand sizes 1, 2, 4, 8 bytes, -1 otherwise. */
 int dec_size_index(unsigned bytes);
 
@@ -86,6 +88,14 @@ enum emu_decode_result emu_decode_insn(struct emu_cpu *cpu, const uint8_t *bytes
                                        struct emu_insn *insn, bool *ends_block);
 
 void emu_decode_init(void);
+/* Sets up the vCPU's decoders, one per decoding mode (EMU_MODE); -1 if Zydis refuses. */
+int emu_decode_init_cpu(struct emu_cpu *cpu);
+
+/* Whether the instruction decodes for 16/32-bit code (anything but 64-bit mode). */
+static inline bool dec_legacy(const struct emu_decoded *d)
+{
+    return d->zi->machine_mode != ZYDIS_MACHINE_MODE_LONG_64;
+}
 
 /* Handlers shared by the decoder and the code cache. */
 int emu_op_invalid(struct emu_cpu *cpu, const struct emu_insn *i);       /* #UD */
@@ -96,7 +106,7 @@ int emu_op_restart(struct emu_cpu *cpu, const struct emu_insn *i);       /* EMU_
 extern const struct emu_opdef emu_ops_alu[], emu_ops_shift[], emu_ops_muldiv[], emu_ops_bit[],
     emu_ops_move[], emu_ops_stack[], emu_ops_branch[], emu_ops_string[], emu_ops_atomic[],
     emu_ops_flagops[], emu_ops_misc[], emu_ops_system[], emu_ops_interrupt[], emu_ops_io[],
-    emu_ops_fpu[], emu_ops_far[], emu_ops_descriptor[];
+    emu_ops_fpu[], emu_ops_far[], emu_ops_descriptor[], emu_ops_legacy[];
 extern const struct emu_opdef emu_ops_x87_load_store[], emu_ops_x87_arith[], emu_ops_x87_compare[],
     emu_ops_x87_transcendental[], emu_ops_x87_env[];
 

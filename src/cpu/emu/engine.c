@@ -51,8 +51,7 @@ static int emu_vcpu_create(struct vcpu *v, struct err *err)
     memset(cpu, 0, sizeof(*cpu));
     cpu->vcpu = v;
     cpu->m = v->machine;
-    if (ZYAN_FAILED(
-            ZydisDecoderInit(&cpu->decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) {
+    if (emu_decode_init_cpu(cpu)) {
         free(cpu);
         return err__set(err, "emu: cannot initialize the zydis decoder");
     }

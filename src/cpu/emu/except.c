@@ -47,6 +47,8 @@ static int tss_stack(struct emu_cpu *cpu, unsigned off, uint32_t ext, uint64_t *
 int emu_deliver_event(struct emu_cpu *cpu, uint8_t vector, enum emu_event_kind kind, bool has_error,
                       uint32_t error, uint64_t return_rip)
 {
+    if (unlikely(!(cpu->efer & EFER_LMA)))
+        return emu_deliver_event_legacy(cpu, vector, kind, has_error, error, return_rip);
     uint32_t ext = kind != EVENT_SOFTWARE;
     uint32_t idt_err = vector * 8u + 2u + ext;
     if (vector * 16u + 15u > cpu->idt.limit)
@@ -71,7 +73,7 @@ int emu_deliver_event(struct emu_cpu *cpu, uint8_t vector, enum emu_event_kind k
     st = emu_seg_check_code(cpu, selector, ext, &cs);
     if (st)
         return st;
-    if (cs.dpl > cpu->cpl)
+    if (!cs.l || cs.dpl > cpu->cpl) /* long-mode gates lead to 64-bit code */
         return emu_raise_err(cpu, EXC_GP, (selector & ~3u) | ext);
     unsigned new_cpl = (cs.type & DESC_CONFORMING) ? cpu->cpl : cs.dpl;
 

@@ -56,6 +56,10 @@ enum emu_event_kind {
 int emu_deliver_event(struct emu_cpu *cpu, uint8_t vector, enum emu_event_kind kind, bool has_error,
                       uint32_t error, uint64_t return_rip);
 
+/* The same outside IA-32e mode: real-mode IVT or protected-mode IDT (except_legacy.c). */
+int emu_deliver_event_legacy(struct emu_cpu *cpu, uint8_t vector, enum emu_event_kind kind,
+                             bool has_error, uint32_t error, uint64_t return_rip);
+
 /*
  * Delivers the exception recorded in cpu->exc (RIP at the faulting
  * instruction), escalating to #DF and to a triple fault (machine reset) as

@@ -53,17 +53,6 @@ static uint64_t index_of(const struct emu_block *b, uint64_t rip)
     return 0;
 }
 
-static bool mode_supported(struct emu_cpu *cpu)
-{
-    if (cpu->long64)
-        return true;
-    log_ratelimited("emu: only 64-bit long mode is implemented (cs.l=%u efer=%#llx rip=%#llx)",
-                    cpu->seg[SEG_CS].l, (unsigned long long)cpu->efer,
-                    (unsigned long long)RIP(cpu));
-    machine__stop(cpu->m, MACHINE_STOP_FAILURE, EXIT_STATUS_FAILURE);
-    return false;
-}
-
 #define EXEC_CONTINUE ((enum emu_exec_exit) - 1)
 
 /* The rare reasons to stop between blocks, looked at only when something is pending. */
@@ -81,8 +70,6 @@ static enum emu_exec_exit check_stops(struct emu_cpu *cpu, const struct emu_exec
         return EXEC_STOP_RIP;
     if (done >= lim->max_insns)
         return EXEC_LIMIT;
-    if (!mode_supported(cpu))
-        return EXEC_MACHINE;
     return EXEC_CONTINUE;
 }
 

@@ -14,6 +14,16 @@
 #include "machine/machine.h"
 #include "util/log.h"
 
+/*
+ * Outside IA-32e mode linear addresses are 32 bits: a base plus an offset
+ * wraps at 4 GiB (SDM vol. 3A, 3.4). Addresses reach this slow path only
+ * then, as the TLB holds no tag above 4 GiB.
+ */
+static inline uint64_t linear(const struct emu_cpu *cpu, uint64_t va)
+{
+    return likely(cpu->efer & EFER_LMA) ? va : (uint32_t)va;
+}
+
 static uint64_t entry_tag(const struct emu_tlb_entry *e, unsigned kind)
 {
     return kind == ACC_WRITE ? e->tag_write : kind == ACC_EXEC ? e->tag_exec : e->tag_read;
@@ -75,6 +85,7 @@ int emu_mem_access(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc
 {
     unsigned kind = acc & ACC_KIND;
     struct emu_tlb_entry *e1, *e2;
+    va = linear(cpu, va);
     int st = translate(cpu, va, acc, &e1);
     if (st)
         return st;
@@ -82,8 +93,8 @@ int emu_mem_access(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc
         access_piece(cpu, e1, va, size, kind, buf);
         return EMU_NEXT;
     }
-    uint64_t va2 = (va | ~PAGE_MASK) + 1;
-    unsigned n1 = (unsigned)(va2 - va);
+    uint64_t va2 = linear(cpu, (va | ~PAGE_MASK) + 1);
+    unsigned n1 = (unsigned)(PAGE_SIZE - (va & ~PAGE_MASK));
     st = translate(cpu, va2, acc, &e2);
     if (st)
         return st;
@@ -96,11 +107,12 @@ int emu_mem_rmw_begin_slow(struct emu_cpu *cpu, struct emu_rmw *m)
 {
     struct emu_tlb_entry *e;
     m->host = NULL;
+    m->va = linear(cpu, m->va);
     int st = translate(cpu, m->va, m->acc | ACC_WRITE, &e);
     if (st)
         return st;
     if (!fits_page(m->va, m->size)) {
-        uint64_t va2 = (m->va | ~PAGE_MASK) + 1;
+        uint64_t va2 = linear(cpu, (m->va | ~PAGE_MASK) + 1);
         return translate(cpu, va2, m->acc | ACC_WRITE, &e);
     }
     if (e->tag_write == (m->va & PAGE_MASK))
@@ -111,6 +123,7 @@ int emu_mem_rmw_begin_slow(struct emu_cpu *cpu, struct emu_rmw *m)
 int emu_mem_fetch_page(struct emu_cpu *cpu, uint64_t va, uint64_t *ppage, const uint8_t **host)
 {
     struct emu_tlb_entry *e;
+    va = linear(cpu, va);
     int st = translate(cpu, va, ACC_EXEC, &e);
     if (st)
         return st;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * seg.c - segment descriptor tables and segment register loads in 64-bit
- * mode (SDM vol. 3A, 3.4.5 descriptor format; 5.5-5.8 privilege checks;
- * vol. 2, MOV/POP Sreg "64-bit mode exceptions").
+ * seg.c - segment descriptor tables and segment register loads (SDM vol.
+ * 3A, 3.4.5 descriptor format; 5.5-5.8 privilege checks; vol. 2, MOV/POP
+ * Sreg, "64-bit mode exceptions"; 20.1.1 for real-mode loads). The null SS
+ * that 64-bit code may load is refused outside long mode.
  */
 #include "cpu/emu/seg.h"
 
@@ -62,8 +63,15 @@ int emu_seg_load_data(struct emu_cpu *cpu, enum emu_seg seg, uint16_t selector)
 {
     unsigned rpl = selector & 3;
     struct cpu_segment s;
+    if (!(cpu->cr0 & CR0_PE)) {
+        /* real mode: base = selector * 16; limit and attributes stay (SDM vol. 3A, 20.1.1) */
+        cpu->seg[seg].selector = selector;
+        cpu->seg[seg].base = (uint64_t)selector << 4;
+        emu_cpu_update_mode(cpu);
+        return EMU_NEXT;
+    }
     if ((selector & ~3u) == 0) {
-        if (seg == SEG_SS && (cpu->cpl == 3 || rpl != cpu->cpl))
+        if (seg == SEG_SS && (cpu->cpl == 3 || rpl != cpu->cpl || !(cpu->efer & EFER_LMA)))
             return emu_raise_gp0(cpu);
         s = (struct cpu_segment){
             .selector = selector, .unusable = 1, .dpl = seg == SEG_SS ? (uint8_t)cpu->cpl : 0};
@@ -116,7 +124,9 @@ int emu_seg_check_code(struct emu_cpu *cpu, uint16_t selector, uint32_t ext,
     if (st)
         return st;
     emu_seg_unpack(lo, 0, selector, out);
-    if (!out->s || !(out->type & DESC_CODE) || !out->l || out->db)
+    if (!(cpu->efer & EFER_LMA))
+        out->l = 0;
+    if (!out->s || !(out->type & DESC_CODE) || (out->l && out->db))
         return emu_raise_err(cpu, EXC_GP, (selector & ~3u) | ext);
     if (!out->present)
         return emu_raise_err(cpu, EXC_NP, (selector & ~3u) | ext);

@@ -36,12 +36,14 @@ int emu_seg_read_desc(struct emu_cpu *cpu, uint16_t selector, bool system, uint3
 /* Sets the accessed bit of a descriptor in memory. */
 void emu_seg_set_accessed(struct emu_cpu *cpu, uint16_t selector, uint64_t lo);
 
-/* MOV/POP to DS, ES, FS, GS or SS with the 64-bit-mode checks. */
+/* MOV/POP to DS, ES, FS, GS or SS: real-mode paragraphs, or protected-mode checks. */
 int emu_seg_load_data(struct emu_cpu *cpu, enum emu_seg seg, uint16_t selector);
 
 /*
- * Checks a code-segment descriptor for a far transfer to CPL new_cpl
- * (64-bit code only) and loads CS; raises #GP(selector)/#NP(selector).
+ * Reads and checks the code-segment descriptor of a far transfer or an
+ * interrupt gate (any code segment; L is ignored outside long mode, L with
+ * D is #GP) into out and sets its accessed bit; raises #GP(selector) or
+ * #NP(selector). The caller checks privilege.
  */
 int emu_seg_check_code(struct emu_cpu *cpu, uint16_t selector, uint32_t ext,
                        struct cpu_segment *out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * branch.c - near control transfers in 64-bit mode: JMP, Jcc, CALL, RET
+ * branch.c - near control transfers in 64-bit mode (16/32-bit code goes to
+ * legacy.c): JMP, Jcc, CALL, RET
  * (with imm16), LOOP/LOOPE/LOOPNE and JRCXZ/JECXZ (SDM vol. 2). A target
  * that is not canonical raises #GP(0) at the branch with nothing changed.
  * Relative targets are kept as (target - instruction start) in imm. Far
@@ -91,27 +92,17 @@ HANDLER(RET_Iw)
     return EMU_JUMP;
 }
 
-static inline uint64_t count_reg(const struct emu_cpu *cpu, const struct emu_insn *i)
-{
-    return (i->flags & INSN_ADDR32) ? (uint32_t)cpu->r[CPU_RCX] : cpu->r[CPU_RCX];
-}
-static inline void count_set(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t v)
-{
-    reg_set(cpu, CPU_RCX, (i->flags & INSN_ADDR32) ? 4 : 8, v);
-}
-
 HANDLER(LOOP_Jb)
 {
-    uint64_t c = count_reg(cpu, i) - 1;
-    count_set(cpu, i, c);
+    addr_reg_set(cpu, i, CPU_RCX, addr_reg_get(cpu, i, CPU_RCX) - 1);
     bool zf_ok = i->cc == 0 || (i->cc == 1 ? emu_cond(cpu, 4) : !emu_cond(cpu, 4));
-    if ((i->flags & INSN_ADDR32 ? (uint32_t)c : c) != 0 && zf_ok)
+    if (addr_reg_get(cpu, i, CPU_RCX) != 0 && zf_ok)
         return jump_to(cpu, RIP(cpu) + i->imm);
     return EMU_NEXT;
 }
 HANDLER(JRCXZ_Jb)
 {
-    if (count_reg(cpu, i) == 0)
+    if (addr_reg_get(cpu, i, CPU_RCX) == 0)
         return jump_to(cpu, RIP(cpu) + i->imm);
     return EMU_NEXT;
 }
@@ -126,7 +117,9 @@ static bool select_jmp_call(struct emu_insn *insn, const struct emu_decoded *d, 
 {
     bool call = arg != NULL;
     if (d->zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
-        return emu_select_far(insn, d, call);
+        return dec_legacy(d) ? emu_select_legacy_far(insn, d, call) : emu_select_far(insn, d, call);
+    if (dec_legacy(d))
+        return emu_select_legacy_branch(insn, d, call);
     const ZydisDecodedOperand *op = &d->op[0];
     if (op_is_imm(op)) {
         set_rel(insn, d);
@@ -149,6 +142,8 @@ static bool select_jmp_call(struct emu_insn *insn, const struct emu_decoded *d, 
 static bool select_jcc(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
     (void)arg;
+    if (dec_legacy(d))
+        return emu_select_legacy_jcc(insn, d);
     set_rel(insn, d);
     insn->cc = cond_of(d);
     insn->fn = Jcc_Jq[insn->cc];
@@ -159,7 +154,9 @@ static bool select_ret(struct emu_insn *insn, const struct emu_decoded *d, const
 {
     (void)arg;
     if (d->zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
-        return emu_select_far_ret(insn, d);
+        return dec_legacy(d) ? emu_select_legacy_far_ret(insn, d) : emu_select_far_ret(insn, d);
+    if (dec_legacy(d))
+        return emu_select_legacy_ret(insn, d);
     insn->imm = d->nops > 0 && op_is_imm(&d->op[0]) ? d->op[0].imm.value.u & 0xffff : 0;
     insn->fn = RET_Iw;
     return true;
@@ -167,10 +164,11 @@ static bool select_ret(struct emu_insn *insn, const struct emu_decoded *d, const
 
 static bool select_loop(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
+    if (dec_legacy(d))
+        return emu_select_legacy_loop(insn, d, (unsigned)(uintptr_t)arg);
     set_rel(insn, d);
     insn->cc = (uint8_t)(uintptr_t)arg; /* 0 LOOP, 1 LOOPE, 2 LOOPNE */
-    if (d->zi->address_width == 32)
-        insn->flags |= INSN_ADDR32;
+    insn->flags |= dec_addr_flags(d);
     insn->fn = LOOP_Jb;
     return true;
 }
@@ -178,9 +176,10 @@ static bool select_loop(struct emu_insn *insn, const struct emu_decoded *d, cons
 static bool select_jrcxz(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
     (void)arg;
+    if (dec_legacy(d))
+        return emu_select_legacy_loop(insn, d, 3);
     set_rel(insn, d);
-    if (d->zi->mnemonic == ZYDIS_MNEMONIC_JECXZ)
-        insn->flags |= INSN_ADDR32;
+    insn->flags |= dec_addr_flags(d);
     insn->fn = JRCXZ_Jb;
     return true;
 }
@@ -215,5 +214,6 @@ const struct emu_opdef emu_ops_branch[] = {
     {ZYDIS_MNEMONIC_LOOPNE, select_loop, (void *)2, OPF_BRANCH},
     {ZYDIS_MNEMONIC_JRCXZ, select_jrcxz, NULL, OPF_BRANCH},
     {ZYDIS_MNEMONIC_JECXZ, select_jrcxz, NULL, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_JCXZ, select_jrcxz, NULL, OPF_BRANCH},
     {0},
 };

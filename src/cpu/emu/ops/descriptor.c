@@ -9,17 +9,24 @@
 
 /* ---- descriptor tables ---- */
 
+/*
+ * The pseudo-descriptor is a 16-bit limit and a base of 8 bytes in 64-bit
+ * mode, else 4 bytes, of which a 16-bit operand size keeps 24 bits.
+ */
 HANDLER(LGDT_M)
 {
     if (!cpl0(cpu))
         return emu_raise_gp0(cpu);
-    uint8_t buf[10];
-    int st = emu_mem_access(cpu, insn_ea(cpu, i), 10, ACC_READ | acc_of_seg(i->seg), buf);
+    uint8_t buf[10] = {0};
+    unsigned len = i->size == 8 ? 10 : 6;
+    int st = emu_mem_access(cpu, insn_ea(cpu, i), len, ACC_READ | acc_of_seg(i->seg), buf);
     if (st)
         return st;
     struct cpu_dtable t;
     memcpy(&t.limit, buf, 2);
     memcpy(&t.base, buf + 2, 8);
+    if (i->size == 2)
+        t.base &= 0xffffff;
     if (!is_canonical(t.base))
         return emu_raise_gp0(cpu);
     if (i->cc)
@@ -35,7 +42,8 @@ HANDLER(SGDT_M)
     uint8_t buf[10];
     memcpy(buf, &t->limit, 2);
     memcpy(buf + 2, &t->base, 8);
-    return emu_mem_access(cpu, insn_ea(cpu, i), 10, ACC_WRITE | acc_of_seg(i->seg), buf);
+    unsigned len = i->size == 8 ? 10 : 6;
+    return emu_mem_access(cpu, insn_ea(cpu, i), len, ACC_WRITE | acc_of_seg(i->seg), buf);
 }
 
 static bool select_dt(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
@@ -44,6 +52,7 @@ static bool select_dt(struct emu_insn *insn, const struct emu_decoded *d, const 
         return false;
     uintptr_t kind = (uintptr_t)arg; /* bit 0: IDT, bit 1: store */
     insn->cc = kind & 1;
+    insn->size = dec_legacy(d) ? (uint8_t)(d->zi->operand_width / 8) : 8;
     insn->fn = (kind & 2) ? SGDT_M : LGDT_M;
     return true;
 }

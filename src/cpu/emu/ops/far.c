@@ -10,7 +10,7 @@
 #include "cpu/emu/seg.h"
 
 /* Privilege rules for a same-level far JMP/CALL target (SDM vol. 3A, 5.8.1). */
-static int check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs)
+int emu_far_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs)
 {
     int st = emu_seg_check_code(cpu, sel, 0, cs);
     if (st)
@@ -41,13 +41,13 @@ HANDLER(JMP_Mp)
     struct cpu_segment cs;
     int st = read_far_pointer(cpu, i, &off, &sel);
     if (!st)
-        st = check_same_level(cpu, sel, &cs);
+        st = emu_far_check_same_level(cpu, sel, &cs);
     if (st)
         return st;
     if (!is_canonical(off))
         return emu_raise_gp0(cpu);
     emu_seg_set_cs(cpu, &cs);
-    RIP(cpu) = off;
+    RIP(cpu) = cs.l ? off : (uint32_t)off;
     return EMU_JUMP;
 }
 
@@ -58,7 +58,7 @@ HANDLER(CALL_Mp)
     struct cpu_segment cs;
     int st = read_far_pointer(cpu, i, &off, &sel);
     if (!st)
-        st = check_same_level(cpu, sel, &cs);
+        st = emu_far_check_same_level(cpu, sel, &cs);
     if (st)
         return st;
     if (!is_canonical(off))
@@ -73,7 +73,7 @@ HANDLER(CALL_Mp)
         return st;
     cpu->r[CPU_RSP] = rsp - 2 * size;
     emu_seg_set_cs(cpu, &cs);
-    RIP(cpu) = off;
+    RIP(cpu) = cs.l ? off : (uint32_t)off;
     return EMU_JUMP;
 }
 
@@ -264,6 +264,10 @@ HANDLER(IRETQ)
 static bool select_iret(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
     (void)arg;
+    ZydisMachineMode mm = d->zi->machine_mode;
+    if (mm == ZYDIS_MACHINE_MODE_REAL_16 || mm == ZYDIS_MACHINE_MODE_LEGACY_16 ||
+        mm == ZYDIS_MACHINE_MODE_LEGACY_32)
+        return emu_select_legacy_iret(insn, d); /* IA-32e mode (64- and 32-bit) stays here */
     insn->size = (uint8_t)(d->zi->operand_width / 8);
     if (insn->size != 4 && insn->size != 8)
         return false;
@@ -274,5 +278,6 @@ static bool select_iret(struct emu_insn *insn, const struct emu_decoded *d, cons
 const struct emu_opdef emu_ops_far[] = {
     {ZYDIS_MNEMONIC_IRETQ, select_iret, NULL, OPF_BRANCH},
     {ZYDIS_MNEMONIC_IRETD, select_iret, NULL, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_IRET, select_iret, NULL, OPF_BRANCH},
     {0},
 };

@@ -66,15 +66,6 @@ static bool select_in_out(struct emu_insn *insn, const struct emu_decoded *d, co
     return dec_size_index(insn->size) >= 0 && insn->size <= 4;
 }
 
-static inline uint64_t areg(const struct emu_cpu *cpu, const struct emu_insn *i, unsigned r)
-{
-    return (i->flags & INSN_ADDR32) ? (uint32_t)cpu->r[r] : cpu->r[r];
-}
-static inline void aset(struct emu_cpu *cpu, const struct emu_insn *i, unsigned r, uint64_t v)
-{
-    cpu->r[r] = (i->flags & INSN_ADDR32) ? (uint32_t)v : v;
-}
-
 /* One INS/OUTS element; i->cc = 1 for OUTS. */
 static int ins_outs_one(struct emu_cpu *cpu, const struct emu_insn *i)
 {
@@ -86,21 +77,21 @@ static int ins_outs_one(struct emu_cpu *cpu, const struct emu_insn *i)
         return st;
     uint64_t v;
     if (i->cc) {
-        st = mem_read(cpu, areg(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size, acc_of_seg(i->seg),
-                      &v);
+        st = mem_read(cpu, addr_reg_get(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size,
+                      acc_of_seg(i->seg), &v);
         if (st)
             return st;
         bus__write(&cpu->m->pio, port, size, v);
-        aset(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + step);
+        addr_reg_set(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + step);
     } else {
         /* probe the destination first so that a fault does not lose the port read */
-        uint64_t dst = areg(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES];
+        uint64_t dst = addr_reg_get(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES];
         struct emu_rmw m;
         if ((st = mem_rmw_begin(cpu, dst, size, 0, &m)))
             return st;
         bus__read(&cpu->m->pio, port, size, &v);
         mem_rmw_store(cpu, &m, v);
-        aset(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + step);
+        addr_reg_set(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + step);
     }
     return EMU_NEXT;
 }
@@ -109,7 +100,7 @@ HANDLER(INS_OUTS)
 {
     if (!(i->flags & (INSN_REP | INSN_REPNE)))
         return ins_outs_one(cpu, i);
-    uint64_t n = areg(cpu, i, CPU_RCX);
+    uint64_t n = addr_reg_get(cpu, i, CPU_RCX);
     if (n == 0) {
         RIP(cpu) += i->len;
         return EMU_JUMP;
@@ -117,11 +108,11 @@ HANDLER(INS_OUTS)
     for (; n; n--) {
         int st = ins_outs_one(cpu, i);
         if (st) {
-            aset(cpu, i, CPU_RCX, n);
+            addr_reg_set(cpu, i, CPU_RCX, n);
             return st;
         }
     }
-    aset(cpu, i, CPU_RCX, 0);
+    addr_reg_set(cpu, i, CPU_RCX, 0);
     RIP(cpu) += i->len;
     return EMU_JUMP;
 }
@@ -138,8 +129,7 @@ static bool select_ins_outs(struct emu_insn *insn, const struct emu_decoded *d, 
             if (insn->cc && seg >= 0)
                 insn->seg = (uint8_t)seg;
         }
-    if (d->zi->address_width == 32)
-        insn->flags |= INSN_ADDR32;
+    insn->flags |= dec_addr_flags(d);
     insn->fn = INS_OUTS;
     return insn->size >= 1 && insn->size <= 4;
 }

@@ -290,8 +290,8 @@ HANDLER(CQO)
 HANDLER(XLAT)
 {
     uint64_t ea = cpu->r[CPU_RBX] + (cpu->r[CPU_RAX] & 0xff);
-    if (i->flags & INSN_ADDR32)
-        ea = (uint32_t)ea;
+    if (i->flags & (INSN_ADDR32 | INSN_ADDR16))
+        ea = (i->flags & INSN_ADDR16) ? (uint16_t)ea : (uint32_t)ea;
     uint64_t v;
     int st = mem_read(cpu, ea + cpu->ea_base[i->seg], 1, 0, &v);
     if (likely(!st))
@@ -307,8 +307,7 @@ static bool select_xlat(struct emu_insn *insn, const struct emu_decoded *d, cons
             int seg = dec_sreg(d->op[k].mem.segment);
             insn->seg = (uint8_t)(seg < 0 ? SEG_DS : seg);
         }
-    if (d->zi->address_width == 32)
-        insn->flags |= INSN_ADDR32;
+    insn->flags |= dec_addr_flags(d);
     insn->fn = XLAT;
     return true;
 }

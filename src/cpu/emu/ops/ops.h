@@ -69,6 +69,62 @@ static inline bool cpl0(const struct emu_cpu *cpu)
     return cpu->cpl == 0;
 }
 
+/*
+ * The stack of 16/32-bit code (SDM vol. 1, 6.2): SS:SP or SS:ESP as SS.B
+ * says; a push or pop changes only that many bits of rSP.
+ */
+static inline uint64_t stack_mask(const struct emu_cpu *cpu)
+{
+    return cpu->seg[SEG_SS].db ? 0xffffffffull : 0xffffull;
+}
+
+static inline void stack_set_sp(struct emu_cpu *cpu, uint64_t sp)
+{
+    if (cpu->seg[SEG_SS].db)
+        cpu->r[CPU_RSP] = (uint32_t)sp;
+    else
+        *(uint16_t *)&cpu->r[CPU_RSP] = (uint16_t)sp;
+}
+
+/* Reads size bytes at stack offset off from rSP (no change to rSP). */
+static inline int stack_peek(struct emu_cpu *cpu, uint64_t off, unsigned size, uint64_t *v)
+{
+    uint64_t sp = (cpu->r[CPU_RSP] + off) & stack_mask(cpu);
+    *v = 0;
+    return mem_read(cpu, cpu->ea_base[SEG_SS] + sp, size, ACC_STACK, v);
+}
+
+static inline int stack_push(struct emu_cpu *cpu, unsigned size, uint64_t v)
+{
+    uint64_t sp = (cpu->r[CPU_RSP] - size) & stack_mask(cpu);
+    int st = mem_write(cpu, cpu->ea_base[SEG_SS] + sp, size, ACC_STACK, v);
+    if (likely(!st))
+        stack_set_sp(cpu, sp);
+    return st;
+}
+
+/* The operand-size mask of EIP/IP in 16/32-bit code. */
+static inline uint64_t ip_mask(unsigned size)
+{
+    return size == 2 ? 0xffffull : 0xffffffffull;
+}
+
+/* 16/32-bit code (legacy.c, far_legacy.c): selectors the 64-bit ones hand over to. */
+bool emu_select_legacy_branch(struct emu_insn *insn, const struct emu_decoded *d, bool call);
+bool emu_select_legacy_jcc(struct emu_insn *insn, const struct emu_decoded *d);
+bool emu_select_legacy_ret(struct emu_insn *insn, const struct emu_decoded *d);
+bool emu_select_legacy_loop(struct emu_insn *insn, const struct emu_decoded *d, unsigned kind);
+bool emu_select_legacy_stack(struct emu_insn *insn, const struct emu_decoded *d);
+bool emu_select_legacy_far(struct emu_insn *insn, const struct emu_decoded *d, bool call);
+bool emu_select_legacy_far_ret(struct emu_insn *insn, const struct emu_decoded *d);
+bool emu_select_legacy_iret(struct emu_insn *insn, const struct emu_decoded *d);
+
+/* POPF: loads v (size bytes) into RFLAGS as the CPL and IOPL allow (stack.c). */
+void emu_popf_load(struct emu_cpu *cpu, uint64_t v, unsigned size);
+
+/* Same-privilege far JMP/CALL target checks, any code segment (far.c). */
+int emu_far_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs);
+
 /* MOV to/from segment, control and debug registers (system.c). */
 bool emu_select_mov_special(struct emu_insn *insn, const struct emu_decoded *d);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * stack.c - stack instructions in 64-bit mode: PUSH/POP of registers,
+ * stack.c - stack instructions in 64-bit mode (16/32-bit code goes to
+ * legacy.c): PUSH/POP of registers,
  * memory, immediates and FS/GS, PUSHF/POPF with the CPL/IOPL rules for IF
  * and IOPL, ENTER and LEAVE (SDM vol. 2; vol. 1, 6.2). A push or pop that
  * faults leaves RSP unchanged.
@@ -84,6 +85,8 @@ static bool select_push_pop(struct emu_insn *insn, const struct emu_decoded *d, 
 {
     const struct emu_unary_forms *f = arg;
     const ZydisDecodedOperand *op = &d->op[0];
+    if (dec_legacy(d))
+        return emu_select_legacy_stack(insn, d);
     insn->size = (uint8_t)(d->zi->operand_width / 8);
     if (op_is_imm(op)) {
         if (f != &PUSH_forms)
@@ -111,23 +114,28 @@ HANDLER(PUSHF)
     return push(cpu, i->size, emu_rflags(cpu) & ~(FL_RF | FL_VM));
 }
 
-HANDLER(POPF)
+void emu_popf_load(struct emu_cpu *cpu, uint64_t v, unsigned size)
 {
-    uint64_t v;
-    int st = mem_read(cpu, cpu->r[CPU_RSP], i->size, ACC_STACK, &v);
-    if (unlikely(st))
-        return st;
     uint64_t mask = POPF_MASK;
     unsigned iopl = (cpu->rflags & FL_IOPL) >> 12;
     if (cpu->cpl > 0)
         mask &= ~FL_IOPL;
     if (cpu->cpl > iopl)
         mask &= ~FL_IF;
-    if (i->size == 2)
+    if (size == 2)
         mask &= 0xffff;
     emu_flags_materialize(cpu);
     cpu->rflags = ((cpu->rflags & ~mask) | (v & mask)) & ~(FL_RF | FL_VIF | FL_VIP);
     cpu->rflags |= FL_FIXED;
+}
+
+HANDLER(POPF)
+{
+    uint64_t v;
+    int st = mem_read(cpu, cpu->r[CPU_RSP], i->size, ACC_STACK, &v);
+    if (unlikely(st))
+        return st;
+    emu_popf_load(cpu, v, i->size);
     cpu->r[CPU_RSP] += i->size;
     RIP(cpu) += i->len; /* IF may have changed: let the loop look at interrupts */
     return EMU_JUMP;
@@ -174,9 +182,19 @@ HANDLER(ENTER)
     return EMU_NEXT;
 }
 
+/* PUSHF, POPF, LEAVE: one handler each in 64-bit mode. */
+static bool select_stack_fixed(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    if (dec_legacy(d))
+        return emu_select_legacy_stack(insn, d);
+    return emu_select_fixed(insn, d, arg);
+}
+
 static bool select_enter(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
     (void)arg;
+    if (dec_legacy(d))
+        return emu_select_legacy_stack(insn, d);
     if (d->nops < 2)
         return false;
     insn->imm = d->op[0].imm.value.u;
@@ -189,11 +207,11 @@ static bool select_enter(struct emu_insn *insn, const struct emu_decoded *d, con
 const struct emu_opdef emu_ops_stack[] = {
     {ZYDIS_MNEMONIC_PUSH, select_push_pop, &PUSH_forms, 0},
     {ZYDIS_MNEMONIC_POP, select_push_pop, &POP_forms, 0},
-    {ZYDIS_MNEMONIC_PUSHF, emu_select_fixed, PUSHF, 0},
+    {ZYDIS_MNEMONIC_PUSHF, select_stack_fixed, PUSHF, 0},
     {ZYDIS_MNEMONIC_PUSHFQ, emu_select_fixed, PUSHF, 0},
-    {ZYDIS_MNEMONIC_POPF, emu_select_fixed, POPF, OPF_BRANCH},
+    {ZYDIS_MNEMONIC_POPF, select_stack_fixed, POPF, OPF_BRANCH},
     {ZYDIS_MNEMONIC_POPFQ, emu_select_fixed, POPF, OPF_BRANCH},
-    {ZYDIS_MNEMONIC_LEAVE, emu_select_fixed, LEAVE, 0},
+    {ZYDIS_MNEMONIC_LEAVE, select_stack_fixed, LEAVE, 0},
     {ZYDIS_MNEMONIC_ENTER, select_enter, NULL, 0},
     {0},
 };

@@ -12,14 +12,6 @@
 
 #define REP_SLICE 65536
 
-static inline uint64_t areg(const struct emu_cpu *cpu, const struct emu_insn *i, unsigned r)
-{
-    return (i->flags & INSN_ADDR32) ? (uint32_t)cpu->r[r] : cpu->r[r];
-}
-static inline void aset(struct emu_cpu *cpu, const struct emu_insn *i, unsigned r, uint64_t v)
-{
-    cpu->r[r] = (i->flags & INSN_ADDR32) ? (uint32_t)v : v;
-}
 static inline int64_t step_of(const struct emu_cpu *cpu, unsigned size)
 {
     return (cpu->rflags & FL_DF) ? -(int64_t)size : (int64_t)size;
@@ -46,70 +38,70 @@ static inline uint64_t room(uint64_t va, unsigned size)
 static inline int movs_one(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size)
 {
     uint64_t v;
-    int st =
-        mem_read(cpu, areg(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size, acc_of_seg(i->seg), &v);
+    int st = mem_read(cpu, addr_reg_get(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size,
+                      acc_of_seg(i->seg), &v);
     if (!st)
-        st = mem_write(cpu, areg(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0, v);
+        st = mem_write(cpu, addr_reg_get(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0, v);
     if (st)
         return st;
     int64_t d = step_of(cpu, size);
-    aset(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + d);
-    aset(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + d);
+    addr_reg_set(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + d);
+    addr_reg_set(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + d);
     return EMU_NEXT;
 }
 
 static inline int stos_one(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size)
 {
-    int st = mem_write(cpu, areg(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0,
+    int st = mem_write(cpu, addr_reg_get(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0,
                        reg_get(cpu, CPU_RAX, size));
     if (!st)
-        aset(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + step_of(cpu, size));
+        addr_reg_set(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + step_of(cpu, size));
     return st;
 }
 
 static inline int lods_one(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size)
 {
     uint64_t v;
-    int st =
-        mem_read(cpu, areg(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size, acc_of_seg(i->seg), &v);
+    int st = mem_read(cpu, addr_reg_get(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size,
+                      acc_of_seg(i->seg), &v);
     if (st)
         return st;
     reg_set(cpu, CPU_RAX, size, v);
-    aset(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + step_of(cpu, size));
+    addr_reg_set(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + step_of(cpu, size));
     return EMU_NEXT;
 }
 
 static inline int cmps_one(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size)
 {
     uint64_t a, b;
-    int st =
-        mem_read(cpu, areg(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size, acc_of_seg(i->seg), &a);
+    int st = mem_read(cpu, addr_reg_get(cpu, i, CPU_RSI) + cpu->ea_base[i->seg], size,
+                      acc_of_seg(i->seg), &a);
     if (!st)
-        st = mem_read(cpu, areg(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0, &b);
+        st = mem_read(cpu, addr_reg_get(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0, &b);
     if (st)
         return st;
     cc_set(cpu, CC_KIND_SUB, size, a, b, (a - b) & size_mask(size));
     int64_t d = step_of(cpu, size);
-    aset(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + d);
-    aset(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + d);
+    addr_reg_set(cpu, i, CPU_RSI, cpu->r[CPU_RSI] + d);
+    addr_reg_set(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + d);
     return EMU_NEXT;
 }
 
 static inline int scas_one(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size)
 {
     uint64_t b, a = reg_get(cpu, CPU_RAX, size);
-    int st = mem_read(cpu, areg(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0, &b);
+    int st = mem_read(cpu, addr_reg_get(cpu, i, CPU_RDI) + cpu->ea_base[SEG_ES], size, 0, &b);
     if (st)
         return st;
     cc_set(cpu, CC_KIND_SUB, size, a, b, (a - b) & size_mask(size));
-    aset(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + step_of(cpu, size));
+    addr_reg_set(cpu, i, CPU_RDI, cpu->r[CPU_RDI] + step_of(cpu, size));
     return EMU_NEXT;
 }
 
 /* Bulk forward copies/fills on host memory; return the elements done (0: take the slow step). */
 static uint64_t movs_bulk(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size, uint64_t n)
 {
-    if ((cpu->rflags & FL_DF) || (i->flags & INSN_ADDR32))
+    if ((cpu->rflags & FL_DF) || (i->flags & (INSN_ADDR32 | INSN_ADDR16)))
         return 0;
     uint64_t src = cpu->r[CPU_RSI] + cpu->ea_base[i->seg],
              dst = cpu->r[CPU_RDI] + cpu->ea_base[SEG_ES];
@@ -138,7 +130,7 @@ static uint64_t movs_bulk(struct emu_cpu *cpu, const struct emu_insn *i, unsigne
 
 static uint64_t stos_bulk(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size, uint64_t n)
 {
-    if ((cpu->rflags & FL_DF) || (i->flags & INSN_ADDR32))
+    if ((cpu->rflags & FL_DF) || (i->flags & (INSN_ADDR32 | INSN_ADDR16)))
         return 0;
     uint64_t dst = cpu->r[CPU_RDI] + cpu->ea_base[SEG_ES];
     uint64_t k = n < room(dst, size) ? n : room(dst, size);
@@ -164,19 +156,19 @@ static inline int rep(struct emu_cpu *cpu, const struct emu_insn *i, unsigned si
                                        uint64_t),
                       enum rep_kind kind)
 {
-    uint64_t n = areg(cpu, i, CPU_RCX);
+    uint64_t n = addr_reg_get(cpu, i, CPU_RCX);
     if (n == 0)
         return EMU_NEXT; /* no iteration: not even rCX is written */
     for (unsigned slice = 0; n; slice++) {
         if (slice == REP_SLICE) {
-            aset(cpu, i, CPU_RCX, n);
+            addr_reg_set(cpu, i, CPU_RCX, n);
             return EMU_RESTART;
         }
         uint64_t done = bulk ? bulk(cpu, i, size, n) : 0;
         if (!done) {
             int st = one(cpu, i, size);
             if (st) {
-                aset(cpu, i, CPU_RCX, n);
+                addr_reg_set(cpu, i, CPU_RCX, n);
                 return st;
             }
             done = 1;
@@ -186,7 +178,7 @@ static inline int rep(struct emu_cpu *cpu, const struct emu_insn *i, unsigned si
             (kind == REP_UNTIL_EQ && emu_cond(cpu, 4)))
             break;
     }
-    aset(cpu, i, CPU_RCX, n);
+    addr_reg_set(cpu, i, CPU_RCX, n);
     return EMU_NEXT;
 }
 
@@ -223,8 +215,7 @@ static bool select_string(struct emu_insn *insn, const struct emu_decoded *d, co
                 insn->seg = (uint8_t)seg;
         }
     }
-    if (d->zi->address_width == 32)
-        insn->flags |= INSN_ADDR32;
+    insn->flags |= dec_addr_flags(d);
     return dec_size_index(insn->size) >= 0;
 }
 

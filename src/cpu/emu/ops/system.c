@@ -12,6 +12,8 @@
 #include "cpu/emu/ops/ops.h"
 #include "cpu/emu/seg.h"
 #include "cpu/emu/sysregs.h"
+#include "machine/machine.h"
+#include "util/log.h"
 
 static inline int done_and_end_block(struct emu_cpu *cpu, const struct emu_insn *i)
 {
@@ -27,15 +29,23 @@ static int write_cr0(struct emu_cpu *cpu, uint64_t v)
     if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
         return emu_raise_gp0(cpu);
     if ((cpu->efer & EFER_LMA) && !(v & CR0_PG))
-        return emu_raise_gp0(cpu); /* leaving long mode from 64-bit code */
-    if ((v & CR0_PG) && !(cpu->cr0 & CR0_PG) && (cpu->efer & EFER_LME)) {
-        if (!(cpu->cr4 & CR4_PAE))
-            return emu_raise_gp0(cpu);
-        cpu->efer |= EFER_LMA;
-        emu_cpu_update_mode(cpu);
+        return emu_raise_gp0(cpu); /* leaving long mode: not implemented */
+    bool paging_on = (v & CR0_PG) && !(cpu->cr0 & CR0_PG);
+    if (paging_on && !(cpu->efer & EFER_LME)) {
+        log_ratelimited("emu: 32-bit and PAE paging without long mode are not implemented "
+                        "(cr0 %#llx, rip %#llx)",
+                        (unsigned long long)v, (unsigned long long)RIP(cpu));
+        machine__stop(cpu->m, MACHINE_STOP_FAILURE, EXIT_STATUS_FAILURE);
+        return emu_raise(cpu, EXC_MC);
     }
+    if (paging_on && !(cpu->cr4 & CR4_PAE))
+        return emu_raise_gp0(cpu);
     uint64_t changed = v ^ cpu->cr0;
     cpu->cr0 = v;
+    if (paging_on)
+        cpu->efer |= EFER_LMA; /* IA-32e mode, in compatibility mode until a far jump (9.8.5) */
+    if (changed & (CR0_PG | CR0_PE))
+        emu_cpu_update_mode(cpu);
     if (changed & (CR0_PG | CR0_WP | CR0_PE))
         emu_tlb_flush_all(cpu);
     return EMU_NEXT;
@@ -67,7 +77,7 @@ HANDLER(MOV_CdRq)
 {
     if (!cpl0(cpu))
         return emu_raise_gp0(cpu);
-    uint64_t v = cpu->r[i->rm];
+    uint64_t v = i->size == 4 ? (uint32_t)cpu->r[i->rm] : cpu->r[i->rm];
     int st;
     switch (i->cc) {
     case 0: st = write_cr0(cpu, v); break;
@@ -196,6 +206,7 @@ bool emu_select_mov_special(struct emu_insn *insn, const struct emu_decoded *d)
             return false;
         insn->cc = (uint8_t)n;
         insn->reg = insn->rm = (uint8_t)dec_gpr(other->reg.value);
+        insn->size = (uint8_t)(other->size / 8); /* 4 outside 64-bit mode */
         insn->fn = to_special ? MOV_CdRq : MOV_RqCd;
         insn->flags |= to_special ? INSN_ENDS : 0;
         return true;
