@@ -441,6 +441,48 @@ static void store_faults_are_precise(void **state)
     *unmapped = saved_unmapped;
 }
 
+/* 0x120100: an environment with TOP = 3 */
+SNIPPET(top_changes, "fld1; fldz; fninit; fxsave64 0x120200; fldenv 0x120100; fxsave64 0x120400");
+
+static void top_changes_keep_physical_registers(void **state)
+{
+    struct emu_fixture *f = *state;
+    reset_fpu(f);
+    uint32_t env[7] = {0xffff037f, 0xffff0000 | 3u << 11, 0xffffffff, 0, 0, 0, 0xffff0000};
+    memcpy(data(f, 0x100), env, sizeof(env));
+    expect_end(RUN(f, top_changes));
+    /* after FNINIT TOP = 0: ST(6) is R6 = the 0, ST(7) is R7 = the 1 */
+    assert_int_equal(data16(f, 0x200 + 32 + 16 * 6 + 8), 0);
+    assert_int_equal(data16(f, 0x200 + 32 + 16 * 7 + 8), 0x3fff);
+    /* after FLDENV, TOP = 3: R6 and R7 are ST(3) and ST(4) */
+    assert_int_equal(top(f), 3);
+    assert_int_equal(data16(f, 0x400 + 32 + 16 * 3 + 8), 0);
+    assert_int_equal(data16(f, 0x400 + 32 + 16 * 4 + 8), 0x3fff);
+}
+
+SNIPPET(fnstenv_split, "fnstenv (%rbx)");
+
+/* An image that crosses into an unmapped page: CR2 as the reference CPU reports it. */
+static void split_environment_faults(void **state)
+{
+    struct emu_fixture *f = *state;
+    uint64_t *pte = fix_pte(f, 0x121000), saved = *pte;
+    *pte = 0;
+    reset_fpu(f);
+    const uint16_t unmasked = 0x360;
+    memcpy(f->st.fxsave + FX_FCW, &unmasked, 2);
+    f->st.gpr[CPU_RBX] = 0x120ff0; /* 28 bytes: the first dword fits, the last byte does not */
+    struct emu_stop_info info = RUN(f, fnstenv_split);
+    expect_exception(info, 14);
+    assert_int_equal(info.cr2, 0x120ff0 + 27);
+    f->st.gpr[CPU_RBX] = 0x120ffe; /* the first dword crosses already */
+    info = RUN(f, fnstenv_split);
+    expect_exception(info, 14);
+    assert_int_equal(info.cr2, 0x121000);
+    assert_int_equal(fx16(f, FX_FCW), unmasked); /* nothing changed: FNSTENV did not mask */
+    *pte = saved;
+}
+
 /* 1/3 under the control word at 0x120000, stored as single and as extended */
 SNIPPET(third, "fldcw 0x120000; fildl 0x120004; fidivl 0x120008; fsts 0x120010; fstpt 0x120020");
 
@@ -501,6 +543,8 @@ int main(void)
         cmocka_unit_test(fxsave_pointers),
         cmocka_unit_test(device_not_available),
         cmocka_unit_test(store_faults_are_precise),
+        cmocka_unit_test(top_changes_keep_physical_registers),
+        cmocka_unit_test(split_environment_faults),
         cmocka_unit_test(rounding_and_precision_control),
         cmocka_unit_test(fisttp_follows_cpuid),
     };

@@ -9,8 +9,9 @@
  */
 #include "cpu/emu/ops/x87.h"
 
-#define FX_SAVED_BYTES 416 /* header, ST0-7, XMM0-15; the rest is reserved/available */
-#define MXCSR_VALID    0xffffu
+#define FX_SAVED_BYTES   416 /* header, ST0-7, XMM0-15; the rest is reserved/available */
+#define FX_OPERAND_BYTES 512
+#define MXCSR_VALID      0xffffu
 
 /* SSE state instructions: #UD without CR4.OSFXSR or with CR0.EM, #NM with CR0.TS. */
 static inline int sse_check(struct emu_cpu *cpu)
@@ -107,7 +108,8 @@ static int fxsave(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
     emu_x87_fxsave(cpu, img, format64);
     uint32_t mask = MXCSR_VALID;
     memcpy(img + FX_MXCSR_MASK, &mask, 4);
-    return emu_mem_access(cpu, ea, FX_SAVED_BYTES, ACC_WRITE | acc_of_seg(i->seg), img);
+    return emu_x87_state_access(cpu, ea, FX_SAVED_BYTES, FX_OPERAND_BYTES, 16,
+                                ACC_WRITE | acc_of_seg(i->seg), img);
 }
 
 static int fxrstor(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
@@ -118,7 +120,8 @@ static int fxrstor(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
     if (ea & 15)
         return emu_raise_gp0(cpu);
     uint8_t img[FX_SAVED_BYTES];
-    int st = emu_mem_access(cpu, ea, FX_SAVED_BYTES, ACC_READ | acc_of_seg(i->seg), img);
+    int st = emu_x87_state_access(cpu, ea, FX_SAVED_BYTES, FX_OPERAND_BYTES, 16,
+                                  ACC_READ | acc_of_seg(i->seg), img);
     if (st)
         return st;
     uint32_t mxcsr;

@@ -80,9 +80,27 @@ static inline uint16_t x87_fcw(uint16_t v)
     return (uint16_t)((v & 0x1f3fu) | FCW_FIXED);
 }
 
+/*
+ * Sets FSW.TOP. The physical registers keep their contents, so the
+ * stack-ordered slots rotate: ST(i) becomes physical register TOP + i.
+ */
+static inline void x87_set_top(struct emu_cpu *cpu, unsigned top)
+{
+    uint16_t fsw = fx16(cpu->fx, FX_FSW);
+    unsigned old = (fsw & FSW_TOP) >> 11;
+    if (top == old)
+        return;
+    uint8_t regs[FX_X87_BYTES - FX_ST0];
+    memcpy(regs, cpu->fx + FX_ST0, sizeof(regs));
+    for (unsigned i = 0; i < 8; i++)
+        memcpy(cpu->fx + FX_ST0 + 16 * i, regs + 16 * ((top + i - old) & 7), 16);
+    fx16_set(cpu->fx, FX_FSW, (uint16_t)((fsw & ~FSW_TOP) | top << 11));
+}
+
 /* FNINIT (and FNSAVE after saving): SDM vol. 1, table 8-6; the registers keep their bits. */
 static inline void x87_init(struct emu_cpu *cpu)
 {
+    x87_set_top(cpu, 0);
     memset(cpu->fx, 0, FX_MXCSR); /* FSW, FTW (all empty), FOP, FIP, FDP */
     fx16_set(cpu->fx, FX_FCW, FCW_DEFAULT);
 }
@@ -114,6 +132,18 @@ int emu_x87_pending(struct emu_cpu *cpu);
 
 /* Records FOP, FIP (and FDP for a memory operand): done by every non-control instruction. */
 void emu_x87_set_pointers(struct emu_cpu *cpu, const struct emu_insn *i, bool mem);
+
+/*
+ * The memory access of FLDENV, FNSTENV, FRSTOR, FNSAVE, FXSAVE and FXRSTOR:
+ * size bytes of an operand of span bytes (FXSAVE touches 416 of its 512),
+ * acc as for emu_mem_access. When the operand crosses a page, the
+ * reference CPU first accesses its first unit (a word, dword or 16 bytes),
+ * then checks its last byte, then does the rest: a fault on the second
+ * page reports the page's first byte in CR2 if the first unit reaches it,
+ * else the operand's last byte.
+ */
+int emu_x87_state_access(struct emu_cpu *cpu, uint64_t ea, unsigned size, unsigned span,
+                         unsigned unit, unsigned acc, void *buf);
 
 /*
  * The x87 part of an FXSAVE image (bytes 0-23 but MXCSR, and ST0-7), in

@@ -5,17 +5,20 @@
  * FINCSTP, FDECSTP, FNOP, and the 8087/287 leftovers FENI, FDISI, FSETPM).
  *
  * The environment and save images are built in software, in the
- * protected-mode formats of SDM vol. 1, figures 8-9 and 8-10 (32-bit: 28
+ * protected-mode formats of SDM vol. 1, figures 8-9 and 8-11 (32-bit: 28
  * bytes, reserved halves read as 0xffff as the reference CPU stores them;
- * with an operand-size prefix the 16-bit one: 14 bytes), followed for
+ * with a 16-bit operand size: 14 bytes), followed for
  * FNSAVE/FRSTOR by ST(0)..ST(7), 10 bytes each. The full tag word is
- * derived from the register contents (figure 8-7). The CPU model
+ * derived from the register contents (figure 8-7). The real-address mode
+ * layouts are not implemented (#UD and a log line there). The CPU model
  * deprecates FCS and FDS (CPUID.7.0:EBX[13]): they are stored as 0 and
  * ignored when loaded. FFREE, FFREEP, FINCSTP, FDECSTP and FNOP are
  * ordinary non-control instructions and run on the host (x87.c); FENI,
  * FDISI and FSETPM do nothing on any CPU since the 387.
  */
 #include "cpu/emu/ops/x87.h"
+
+#include "cpu/emu/mmu.h"
 
 #define ENV32_BYTES  28
 #define ENV16_BYTES  14
@@ -110,6 +113,7 @@ static unsigned load_env(struct emu_cpu *cpu, const uint8_t *in, bool env16)
         fcw = w[0];
         fsw = w[1];
         ftw = w[2];
+        fx16_set(fx, FX_FOP, 0); /* the 16-bit format has no FOP */
         fx64_set(fx, FX_FIP, w[3]);
         fx64_set(fx, FX_FDP, w[5]);
     } else {
@@ -121,15 +125,46 @@ static unsigned load_env(struct emu_cpu *cpu, const uint8_t *in, bool env16)
         fx64_set(fx, FX_FDP, get32(in, 5));
     }
     fx16_set(fx, FX_FCW, x87_fcw(fcw));
+    x87_set_top(cpu, (fsw & FSW_TOP) >> 11);
     fx16_set(fx, FX_FSW, fsw);
     fx[FX_FTW] = abridged_tag(ftw);
     x87_update_es(cpu);
     return env16 ? ENV16_BYTES : ENV32_BYTES;
 }
 
-static int env_access(struct emu_cpu *cpu, const struct emu_insn *i, unsigned acc, void *buf)
+/* Translates va for acc without touching memory: a fault is raised as the access would. */
+static int probe(struct emu_cpu *cpu, uint64_t va, unsigned acc)
 {
-    return emu_mem_access(cpu, insn_ea(cpu, i), i->size, acc | acc_of_seg(i->seg), buf);
+    if (!is_canonical(va))
+        return (acc & ACC_STACK) ? emu_raise_err(cpu, EXC_SS, 0) : emu_raise_gp0(cpu);
+    struct emu_tlb_entry *e;
+    return emu_tlb_fill(cpu, cpu->mmu_idx, va, acc & ACC_KIND, &e);
+}
+
+int emu_x87_state_access(struct emu_cpu *cpu, uint64_t ea, unsigned size, unsigned span,
+                         unsigned unit, unsigned acc, void *buf)
+{
+    if (!fits_page(ea, span)) {
+        int st = probe(cpu, ea, acc);
+        if (!st && !fits_page(ea, unit))
+            st = probe(cpu, (ea | ~PAGE_MASK) + 1, acc);
+        if (!st)
+            st = probe(cpu, ea + span - 1, acc);
+        if (st)
+            return st;
+    }
+    return emu_mem_access(cpu, ea, size, acc, buf);
+}
+
+/* The image of FLDENV, FNSTENV, FRSTOR or FNSAVE; its fields are words or dwords. */
+static int env_access(struct emu_cpu *cpu, const struct emu_insn *i, bool env16, unsigned acc,
+                      void *buf)
+{
+    /* real-address and virtual-8086 mode use other layouts (SDM vol. 1, figures 8-10 and 8-12) */
+    if (!(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM))
+        return emu_raise_unimplemented(cpu, i);
+    return emu_x87_state_access(cpu, insn_ea(cpu, i), i->size, i->size, env16 ? 2 : 4,
+                                acc | acc_of_seg(i->seg), buf);
 }
 
 /* insn->size is the operand's size: 28 or 14 bytes (environment), 108 or 94 (save image). */
@@ -139,8 +174,9 @@ HANDLER(FNSTENV)
     int st = emu_x87_enter(cpu, false);
     if (st)
         return st;
-    store_env(cpu, env, i->size == ENV16_BYTES);
-    st = env_access(cpu, i, ACC_WRITE, env);
+    bool env16 = i->size == ENV16_BYTES;
+    store_env(cpu, env, env16);
+    st = env_access(cpu, i, env16, ACC_WRITE, env);
     if (st)
         return st;
     fx16_set(cpu->fx, FX_FCW, fx16(cpu->fx, FX_FCW) | FSW_EXC); /* masks every exception */
@@ -151,12 +187,13 @@ HANDLER(FNSTENV)
 HANDLER(FLDENV)
 {
     uint8_t env[ENV32_BYTES];
+    bool env16 = i->size == ENV16_BYTES;
     int st = emu_x87_enter(cpu, true);
     if (!st)
-        st = env_access(cpu, i, ACC_READ, env);
+        st = env_access(cpu, i, env16, ACC_READ, env);
     if (st)
         return st;
-    load_env(cpu, env, i->size == ENV16_BYTES);
+    load_env(cpu, env, env16);
     return EMU_NEXT;
 }
 
@@ -166,10 +203,11 @@ HANDLER(FNSAVE)
     int st = emu_x87_enter(cpu, false);
     if (st)
         return st;
-    unsigned n = store_env(cpu, img, i->size != SAVE32_BYTES);
+    bool env16 = i->size != SAVE32_BYTES;
+    unsigned n = store_env(cpu, img, env16);
     for (unsigned k = 0; k < 8; k++)
         memcpy(img + n + ST_BYTES * k, cpu->fx + FX_ST0 + 16 * k, ST_BYTES);
-    st = env_access(cpu, i, ACC_WRITE, img);
+    st = env_access(cpu, i, env16, ACC_WRITE, img);
     if (st)
         return st;
     x87_init(cpu);
@@ -179,12 +217,13 @@ HANDLER(FNSAVE)
 HANDLER(FRSTOR)
 {
     uint8_t img[SAVE32_BYTES];
+    bool env16 = i->size != SAVE32_BYTES;
     int st = emu_x87_enter(cpu, true);
     if (!st)
-        st = env_access(cpu, i, ACC_READ, img);
+        st = env_access(cpu, i, env16, ACC_READ, img);
     if (st)
         return st;
-    unsigned n = load_env(cpu, img, i->size != SAVE32_BYTES);
+    unsigned n = load_env(cpu, img, env16);
     for (unsigned k = 0; k < 8; k++) {
         uint8_t *slot = cpu->fx + FX_ST0 + 16 * k;
         memcpy(slot, img + n + ST_BYTES * k, ST_BYTES);
