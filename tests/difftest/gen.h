@@ -20,6 +20,7 @@
 #define GEN_HAS_POPCNT (1u << 0)
 #define GEN_HAS_LZCNT  (1u << 1)
 #define GEN_HAS_BMI1   (1u << 2) /* TZCNT ANDN BEXTR BLSI BLSMSK BLSR */
+#define GEN_HAS_SSE3   (1u << 3) /* FISTTP (the only SSE3 instruction tested) */
 
 #define GEN_NEDGE 8
 
@@ -103,6 +104,7 @@ bool gen_stack_string__run(struct gen *g);
 bool gen_system__run(struct gen *g);
 bool gen_branch__run(struct gen *g);
 bool gen_smc__run(struct gen *g);
+bool gen_x87__run(struct gen *g);
 
 /* Random sequences of 1..DT_MAX_INSNS instructions, until the budget is used up. */
 void gen_random__run(struct gen *g);

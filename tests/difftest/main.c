@@ -49,10 +49,11 @@ static unsigned model_features(struct emulated *emu)
     }
     unsigned features = (leaf1[2] >> 23 & 1 ? GEN_HAS_POPCNT : 0) |
                         (ext1[2] >> 5 & 1 ? GEN_HAS_LZCNT : 0) |
-                        (leaf7[1] >> 3 & 1 ? GEN_HAS_BMI1 : 0);
-    printf("difftest: the CPU model advertises:%s%s%s%s\n",
+                        (leaf7[1] >> 3 & 1 ? GEN_HAS_BMI1 : 0) | (leaf1[2] & 1 ? GEN_HAS_SSE3 : 0);
+    printf("difftest: the CPU model advertises:%s%s%s%s%s\n",
            features & GEN_HAS_POPCNT ? " popcnt" : "", features & GEN_HAS_LZCNT ? " lzcnt" : "",
-           features & GEN_HAS_BMI1 ? " bmi1" : "", features ? "" : " none of popcnt, lzcnt, bmi1");
+           features & GEN_HAS_BMI1 ? " bmi1" : "", features & GEN_HAS_SSE3 ? " sse3" : "",
+           features ? "" : " none of popcnt, lzcnt, bmi1, sse3");
     return features;
 }
 
