@@ -15,7 +15,7 @@
  * status flags from *rflags (FCMOVcc reads them), calls the stub with RSI =
  * mem, stores the status flags to *rflags (FCOMI writes them) and the x87
  * state back to img, and gives the host its own state back. FXSAVE64 and
- * FNINIT do not wait, so an unmasked exception the instruction raised
+ * FNCLEX do not wait, so an unmasked exception the instruction raised
  * stays in the image and never traps on the host. The host's MXCSR is
  * written into the image first, so FXRSTOR keeps it; the XMM registers are
  * caller-saved in the SysV ABI and the x87 control word is restored.
@@ -70,8 +70,9 @@ emu_x87_host_run:
     mov 8(%rsp), %rcx
     mov %rax, (%rcx)
     fxsave64 (%rdi)
-    fninit
-    fldcw (%rsp)
+    fnclex              /* nothing pending, */
+    emms                /* an empty stack, as the ABI wants it, */
+    fldcw (%rsp)        /* and the host's control word */
     add $24, %rsp
     .cfi_adjust_cfa_offset -24
     ret
