@@ -45,6 +45,18 @@ static bool select_xchg(struct emu_insn *insn, const struct emu_decoded *d, cons
     return emu_select_binary(insn, d, &XCHG_forms);
 }
 
+bool emu_select_xchg_r8_rax(struct emu_insn *insn, unsigned size)
+{
+    int s = dec_size_index(size);
+    if (s < 1)
+        return false;
+    insn->size = (uint8_t)size;
+    insn->reg = 8;
+    insn->rm = CPU_RAX;
+    insn->fn = XCHG_forms.rr[s];
+    return true;
+}
+
 static inline void cmp_flags(struct emu_cpu *cpu, unsigned size, uint64_t a, uint64_t b)
 {
     cc_set(cpu, CC_KIND_SUB, size, a, b, (a - b) & size_mask(size));

@@ -27,6 +27,18 @@ HANDLER(PAUSE)
     return EMU_NEXT;
 }
 
+/*
+ * F3 90 is PAUSE, but REX.B makes opcode 90 name R8: the CPU then executes
+ * XCHG r8, rAX whatever the F3 (SDM vol. 2, XCHG and NOP), while Zydis
+ * still reports PAUSE.
+ */
+static bool select_pause(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    if (d->zi->raw.rex.B)
+        return emu_select_xchg_r8_rax(insn, d->zi->operand_width / 8);
+    return emu_select_fixed(insn, d, arg);
+}
+
 /* Memory-operand hints: the address is not even checked (prefetches never fault). */
 static bool select_hint(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
 {
@@ -54,7 +66,7 @@ static bool select_clflush(struct emu_insn *insn, const struct emu_decoded *d, c
 const struct emu_opdef emu_ops_misc[] = {
     {ZYDIS_MNEMONIC_NOP, select_hint, NOP, 0},
     {ZYDIS_MNEMONIC_ENDBR64, select_hint, NOP, 0},
-    {ZYDIS_MNEMONIC_PAUSE, emu_select_fixed, PAUSE, 0},
+    {ZYDIS_MNEMONIC_PAUSE, select_pause, PAUSE, 0},
     {ZYDIS_MNEMONIC_LFENCE, emu_select_fixed, MFENCE, 0},
     {ZYDIS_MNEMONIC_SFENCE, emu_select_fixed, MFENCE, 0},
     {ZYDIS_MNEMONIC_MFENCE, emu_select_fixed, MFENCE, 0},
