@@ -311,7 +311,7 @@ static inline void addr_reg_set(struct emu_cpu *cpu, const struct emu_insn *i, u
 
 static inline bool is_canonical(uint64_t va)
 {
-    return (uint64_t)(((int64_t)va << 16) >> 16) == va;
+    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
 /* Recomputes cpl/mmu_idx/ea_base/mode after a segment or mode change. */

@@ -29,6 +29,14 @@ static uint64_t entry_tag(const struct emu_tlb_entry *e, unsigned kind)
     return kind == ACC_WRITE ? e->tag_write : kind == ACC_EXEC ? e->tag_exec : e->tag_read;
 }
 
+/* #AC(0) (mem.h, mem_check_align): not for implicit supervisor accesses nor before a #GP/#SS. */
+int emu_mem_misaligned(struct emu_cpu *cpu, uint64_t va, unsigned acc)
+{
+    if ((acc & ACC_SYS) || !is_canonical(linear(cpu, va)))
+        return EMU_NEXT;
+    return emu_raise_err(cpu, EXC_AC, 0);
+}
+
 /* The TLB entry that maps va for this access, filled if needed. */
 static int translate(struct emu_cpu *cpu, uint64_t va, unsigned acc, struct emu_tlb_entry **pe)
 {

@@ -7,7 +7,9 @@
  * design). Everything else - TLB misses, MMIO, pages holding decoded code,
  * accesses that cross a page, non-canonical addresses - goes to mem.c.
  * Every function returns EMU_NEXT, or EMU_FAULT with the exception raised
- * and nothing written.
+ * and nothing written. mem_read, mem_write and mem_rmw_begin access one
+ * operand and check its alignment (#AC); emu_mem_access does not, its
+ * callers check the alignment their operand needs with mem_check_align.
  */
 #ifndef STRATA_CPU_EMU_MEM_H
 #define STRATA_CPU_EMU_MEM_H
@@ -57,12 +59,45 @@ static inline void host_store(void *p, unsigned size, uint64_t v)
     }
 }
 
+/*
+ * Alignment checking (SDM vol. 3A, 6.15 "Interrupt 17"): at CPL 3 with
+ * CR0.AM and RFLAGS.AC set, a data access at an address that is not a
+ * multiple of its operand's alignment raises #AC(0). The CPU checks it after
+ * the canonical check (#GP/#SS come first) and before the page walk (#AC
+ * comes before #PF). Misaligned operands are rare: the test of the address
+ * comes first, the conditions only then.
+ */
+static inline bool ac_enabled(const struct emu_cpu *cpu)
+{
+    return cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->rflags & FL_AC);
+}
+
+/* Raises #AC(0) for a misaligned va, unless acc or the address rules it out. */
+int emu_mem_misaligned(struct emu_cpu *cpu, uint64_t va, unsigned acc);
+
+/* align is a power of two: the alignment the operand needs (SDM vol. 3A, table 6-7). */
+static inline int mem_check_align(struct emu_cpu *cpu, uint64_t va, unsigned align, unsigned acc)
+{
+    if (likely(!(va & (align - 1))) || likely(!ac_enabled(cpu)))
+        return EMU_NEXT;
+    return emu_mem_misaligned(cpu, va, acc);
+}
+
+/* The alignment an operand of size bytes needs: its size, 8 for an 80-bit x87 operand. */
+static inline unsigned operand_align(unsigned size)
+{
+    return size == 10 ? 8 : size;
+}
+
 /* General path: any size, any access; buf holds size bytes (little-endian). */
 int emu_mem_access(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc, void *buf);
 
 static inline int mem_read(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc,
                            uint64_t *out)
 {
+    int st = mem_check_align(cpu, va, operand_align(size), acc);
+    if (unlikely(st))
+        return st;
     struct emu_tlb_entry *e = tlb_entry(cpu, cpu->mmu_idx, va);
     if (likely(e->tag_read == (va & PAGE_MASK) && fits_page(va, size))) {
         *out = host_load((const void *)(e->addend + va), size);
@@ -75,6 +110,9 @@ static inline int mem_read(struct emu_cpu *cpu, uint64_t va, unsigned size, unsi
 static inline int mem_write(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc,
                             uint64_t v)
 {
+    int st = mem_check_align(cpu, va, operand_align(size), acc);
+    if (unlikely(st))
+        return st;
     struct emu_tlb_entry *e = tlb_entry(cpu, cpu->mmu_idx, va);
     if (likely(e->tag_write == (va & PAGE_MASK) && fits_page(va, size))) {
         host_store((void *)(e->addend + va), size, v);
@@ -100,6 +138,9 @@ int emu_mem_rmw_begin_slow(struct emu_cpu *cpu, struct emu_rmw *m);
 static inline int mem_rmw_begin(struct emu_cpu *cpu, uint64_t va, unsigned size, unsigned acc,
                                 struct emu_rmw *m)
 {
+    int st = mem_check_align(cpu, va, operand_align(size), acc);
+    if (unlikely(st))
+        return st;
     struct emu_tlb_entry *e = tlb_entry(cpu, cpu->mmu_idx, va);
     m->va = va;
     m->size = size;

@@ -95,14 +95,29 @@ HANDLER(EMMS)
     return st;
 }
 
+/*
+ * The FXSAVE area must be 16-byte aligned, else #GP(0). With alignment
+ * checking on, the width of the #AC check is the implementation's (SDM
+ * vol. 2, FXSAVE): the reference CPU (AMD Zen 4) raises #AC for an address
+ * that is not dword-aligned and #GP(0) for the other misalignments.
+ */
+static int fx_check_align(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t ea)
+{
+    int st = mem_check_align(cpu, ea, 4, acc_of_seg(i->seg));
+    if (!st && (ea & 15))
+        st = emu_raise_gp0(cpu);
+    return st;
+}
+
 /* FXSAVE (32-bit format) and FXSAVE64: the x87 header in the chosen format, then XMM0-15. */
 static int fxsave(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
 {
     uint64_t ea = insn_ea(cpu, i);
     if (cpu->cr0 & (CR0_EM | CR0_TS))
         return emu_raise(cpu, EXC_NM);
-    if (ea & 15)
-        return emu_raise_gp0(cpu);
+    int st = fx_check_align(cpu, i, ea);
+    if (st)
+        return st;
     uint8_t img[FX_SAVED_BYTES];
     memcpy(img, cpu->fx, FX_SAVED_BYTES);
     emu_x87_fxsave(cpu, img, format64);
@@ -117,11 +132,12 @@ static int fxrstor(struct emu_cpu *cpu, const struct emu_insn *i, bool format64)
     uint64_t ea = insn_ea(cpu, i);
     if (cpu->cr0 & (CR0_EM | CR0_TS))
         return emu_raise(cpu, EXC_NM);
-    if (ea & 15)
-        return emu_raise_gp0(cpu);
+    int st = fx_check_align(cpu, i, ea);
+    if (st)
+        return st;
     uint8_t img[FX_SAVED_BYTES];
-    int st = emu_x87_state_access(cpu, ea, FX_SAVED_BYTES, FX_OPERAND_BYTES, 16,
-                                  ACC_READ | acc_of_seg(i->seg), img);
+    st = emu_x87_state_access(cpu, ea, FX_SAVED_BYTES, FX_OPERAND_BYTES, 16,
+                              ACC_READ | acc_of_seg(i->seg), img);
     if (st)
         return st;
     uint32_t mxcsr;

@@ -105,6 +105,8 @@ static uint64_t movs_bulk(struct emu_cpu *cpu, const struct emu_insn *i, unsigne
         return 0;
     uint64_t src = cpu->r[CPU_RSI] + cpu->ea_base[i->seg],
              dst = cpu->r[CPU_RDI] + cpu->ea_base[SEG_ES];
+    if (unlikely((src | dst) & (size - 1)) && ac_enabled(cpu))
+        return 0; /* the element step raises #AC */
     uint64_t k = n;
     if (room(src, size) < k)
         k = room(src, size);
@@ -133,6 +135,8 @@ static uint64_t stos_bulk(struct emu_cpu *cpu, const struct emu_insn *i, unsigne
     if ((cpu->rflags & FL_DF) || (i->flags & (INSN_ADDR32 | INSN_ADDR16)))
         return 0;
     uint64_t dst = cpu->r[CPU_RDI] + cpu->ea_base[SEG_ES];
+    if (unlikely(dst & (size - 1)) && ac_enabled(cpu))
+        return 0; /* the element step raises #AC */
     uint64_t k = n < room(dst, size) ? n : room(dst, size);
     uint8_t *d = host_span(cpu, dst, k * size, true);
     if (!k || !d)

@@ -135,9 +135,13 @@ HANDLER(X87_M_read)
 {
     struct host_run r;
     uint8_t buf[16];
+    uint64_t ea = insn_ea(cpu, i);
+    unsigned acc = acc_of_seg(i->seg);
     int st = emu_x87_enter(cpu, true);
     if (!st)
-        st = emu_mem_access(cpu, insn_ea(cpu, i), i->size, ACC_READ | acc_of_seg(i->seg), buf);
+        st = mem_check_align(cpu, ea, operand_align(i->size), acc);
+    if (!st)
+        st = emu_mem_access(cpu, ea, i->size, ACC_READ | acc, buf);
     if (st)
         return st;
     r.rflags = FL_IF | FL_FIXED;
@@ -162,7 +166,9 @@ HANDLER(X87_M_write)
         struct emu_rmw probe; /* nothing stored, but write access is checked first */
         st = mem_rmw_begin(cpu, ea, i->size, acc, &probe);
     } else {
-        st = emu_mem_access(cpu, ea, i->size, ACC_WRITE | acc, buf);
+        st = mem_check_align(cpu, ea, operand_align(i->size), acc);
+        if (!st)
+            st = emu_mem_access(cpu, ea, i->size, ACC_WRITE | acc, buf);
     }
     if (st)
         return st;

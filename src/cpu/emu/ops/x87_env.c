@@ -156,15 +156,23 @@ int emu_x87_state_access(struct emu_cpu *cpu, uint64_t ea, unsigned size, unsign
     return emu_mem_access(cpu, ea, size, acc, buf);
 }
 
-/* The image of FLDENV, FNSTENV, FRSTOR or FNSAVE; its fields are words or dwords. */
+/*
+ * The image of FLDENV, FNSTENV, FRSTOR or FNSAVE; its fields are words or
+ * dwords, and so is its alignment for #AC (SDM vol. 3A, table 6-7).
+ */
 static int env_access(struct emu_cpu *cpu, const struct emu_insn *i, bool env16, unsigned acc,
                       void *buf)
 {
     /* real-address and virtual-8086 mode use other layouts (SDM vol. 1, figures 8-10 and 8-12) */
     if (!(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM))
         return emu_raise_unimplemented(cpu, i);
-    return emu_x87_state_access(cpu, insn_ea(cpu, i), i->size, i->size, env16 ? 2 : 4,
-                                acc | acc_of_seg(i->seg), buf);
+    uint64_t ea = insn_ea(cpu, i);
+    unsigned unit = env16 ? 2 : 4;
+    acc |= acc_of_seg(i->seg);
+    int st = mem_check_align(cpu, ea, unit, acc);
+    if (st)
+        return st;
+    return emu_x87_state_access(cpu, ea, i->size, i->size, unit, acc, buf);
 }
 
 /* insn->size is the operand's size: 28 or 14 bytes (environment), 108 or 94 (save image). */
