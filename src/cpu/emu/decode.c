@@ -10,6 +10,9 @@
 #include "util/log.h"
 
 static const struct emu_opdef *optable[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+/* Zydis names two instructions MOVSD and CMPSD (string and SSE2): the other definition of a
+ * mnemonic, tried when the first one's selector declines. */
+static const struct emu_opdef *optable_alt[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 
 static const struct emu_opdef *const family_tables[] = {
     emu_ops_alu,
@@ -35,6 +38,14 @@ static const struct emu_opdef *const family_tables[] = {
     emu_ops_x87_compare,
     emu_ops_x87_transcendental,
     emu_ops_x87_env,
+    emu_ops_sse_move,
+    emu_ops_sse_int,
+    emu_ops_sse_logic,
+    emu_ops_sse_shuffle,
+    emu_ops_sse_shift,
+    emu_ops_sse_fp,
+    emu_ops_sse_cvt,
+    emu_ops_sse_comi,
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -42,8 +53,10 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void build_optable(void)
 {
     for (size_t t = 0; t < sizeof(family_tables) / sizeof(family_tables[0]); t++)
-        for (const struct emu_opdef *d = family_tables[t]; d->select; d++)
+        for (const struct emu_opdef *d = family_tables[t]; d->select; d++) {
+            optable_alt[d->mnemonic] = optable[d->mnemonic];
             optable[d->mnemonic] = d;
+        }
 }
 
 void emu_decode_init(void)
@@ -105,6 +118,16 @@ int dec_sreg(ZydisRegister r)
 unsigned dec_addr_flags(const struct emu_decoded *d)
 {
     return d->zi->address_width == 32 ? INSN_ADDR32 : d->zi->address_width == 16 ? INSN_ADDR16 : 0;
+}
+
+int dec_xmm(ZydisRegister r)
+{
+    return r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15 ? (int)(r - ZYDIS_REGISTER_XMM0) : -1;
+}
+
+int dec_mmx(ZydisRegister r)
+{
+    return r >= ZYDIS_REGISTER_MM0 && r <= ZYDIS_REGISTER_MM7 ? (int)(r - ZYDIS_REGISTER_MM0) : -1;
 }
 
 int dec_size_index(unsigned bytes)
@@ -276,7 +299,14 @@ enum emu_decode_result emu_decode_insn(struct emu_cpu *cpu, const uint8_t *bytes
 
     const struct emu_opdef *def = optable[zi.mnemonic];
     struct emu_decoded d = {.zi = &zi, .op = ops, .nops = zi.operand_count_visible};
-    if (!def || !def->select(insn, &d, def->arg)) {
+    const struct emu_insn fresh = *insn;
+    bool selected = def && def->select(insn, &d, def->arg);
+    if (!selected && optable_alt[zi.mnemonic]) {
+        def = optable_alt[zi.mnemonic];
+        *insn = fresh;
+        selected = def->select(insn, &d, def->arg);
+    }
+    if (!selected) {
         uint8_t len = insn->len;
         uint16_t mnemonic = insn->mnemonic;
         memset(insn, 0, sizeof(*insn));

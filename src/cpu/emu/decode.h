@@ -78,6 +78,9 @@ bool dec_mem(struct emu_insn *insn, const struct emu_decoded *d, const ZydisDeco
 int dec_sreg(ZydisRegister reg);
 /* INSN_ADDR32 / INSN_ADDR16 for the instruction's address size (0 for 64-bit). */
 unsigned dec_addr_flags(const struct emu_decoded *d);
+/* Index of an XMM (0-15) or MMX (0-7) register, or -1. */
+int dec_xmm(ZydisRegister reg);
+int dec_mmx(ZydisRegister reg);
 /* 0..3 for operand sizes 1, 2, 4, 8 bytes, -1 otherwise. */
 int dec_size_index(unsigned bytes);
 
@@ -109,5 +112,8 @@ extern const struct emu_opdef emu_ops_alu[], emu_ops_shift[], emu_ops_muldiv[], 
     emu_ops_fpu[], emu_ops_far[], emu_ops_descriptor[], emu_ops_legacy[];
 extern const struct emu_opdef emu_ops_x87_load_store[], emu_ops_x87_arith[], emu_ops_x87_compare[],
     emu_ops_x87_transcendental[], emu_ops_x87_env[];
+extern const struct emu_opdef emu_ops_sse_move[], emu_ops_sse_int[], emu_ops_sse_logic[],
+    emu_ops_sse_shuffle[], emu_ops_sse_shift[], emu_ops_sse_fp[], emu_ops_sse_cvt[],
+    emu_ops_sse_comi[];
 
 #endif
