@@ -407,7 +407,9 @@ static void aml_errors(void **state)
     assert_string_equal(err.msg, "aml: an irq descriptor takes isa irqs 0-15");
 
     uint8_t small[40];
-    assert_int_equal(dsdt__build(small, sizeof(small), &len, &err), -1);
+    struct bus mmio;
+    bus__init(&mmio, "mmio", true);
+    assert_int_equal(dsdt__build(small, sizeof(small), &len, &mmio, &err), -1);
     assert_string_equal(err.msg, "aml: out of room");
 }
 

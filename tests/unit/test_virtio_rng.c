@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_virtio_rng.c - unit tests for virtio-rng (src/devices/virtio/rng.c):
- * writable buffers come back filled and counted, readable ones untouched,
- * and the devices' command line (src/devices/virtio/devices.c).
+ * writable buffers come back filled and counted, readable ones untouched.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "devices/virtio/devices.h"
+#include "devices/virtio/rng.h"
 #include "virtio_fixture.h"
 
 #define RING_BASE 0x10000ull
@@ -55,54 +53,10 @@ static void fills_writable_buffers(void **state)
     vf_machine__destroy(&m);
 }
 
-static void command_line_announces_devices(void **state)
-{
-    (void)state;
-    struct machine m;
-    vf_machine__init(&m);
-    struct virtio_options o = {.rng = true};
-    struct err err;
-    struct virtio_devices vd;
-    assert_int_equal(virtio_devices__create(&vd, &m, &o, &err), 0);
-    char *line = virtio_devices__cmdline(&vd, "console=ttyS0", &err);
-    assert_string_equal(line, "console=ttyS0 virtio_mmio.device=4K@0xd0000000:5");
-    free(line);
-    line = virtio_devices__cmdline(&vd, NULL, &err);
-    assert_string_equal(line, "virtio_mmio.device=4K@0xd0000000:5");
-    free(line);
-    virtio_devices__destroy(&vd);
-    assert_int_equal(virtio_devices__gsi(3), 9); /* 8 is the RTC's */
-    assert_int_equal(virtio_devices__base(2), 0xd0002000);
-    vf_machine__destroy(&m);
-}
-
-static void disk_options(void **state)
-{
-    (void)state;
-    struct virtio_options o = {0};
-    struct err err;
-    assert_int_equal(virtio_options__add_disk(&o, "a.img,readonly,id=root,format=raw", &err), 0);
-    assert_string_equal(o.disks[0].image.path, "a.img");
-    assert_true(o.disks[0].image.readonly);
-    assert_string_equal(o.disks[0].serial, "root");
-    assert_string_equal(o.disks[0].image.format, "raw");
-    assert_int_equal(virtio_options__add_disk(&o, "b.img", &err), 0);
-    assert_false(o.disks[1].image.readonly);
-    assert_null(o.disks[1].image.format);
-    assert_int_equal(virtio_options__add_disk(&o, "c.img,fast", &err), -1);
-    assert_non_null(strstr(err.msg, "unknown option 'fast'"));
-    assert_int_equal(virtio_options__add_disk(&o, ",readonly", &err), -1);
-    assert_int_equal(virtio_options__add_disk(&o, "d.img,id=123456789012345678901", &err), -1);
-    assert_int_equal(o.ndisks, 2);
-    virtio_options__free(&o);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fills_writable_buffers),
-        cmocka_unit_test(command_line_announces_devices),
-        cmocka_unit_test(disk_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

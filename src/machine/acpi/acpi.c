@@ -65,7 +65,7 @@ int acpi__build(struct machine *m, uint64_t *rsdp_gpa, struct err *err)
     struct acpi_rsdp *rsdp = take(&area, sizeof(*rsdp), &rsdp_at, err); /* fits: area empty */
 
     size_t dsdt_len;
-    if (dsdt__build(area.hva + area.used, room(&area), &dsdt_len, err))
+    if (dsdt__build(area.hva + area.used, room(&area), &dsdt_len, &m->mmio, err))
         return -1;
     take(&area, dsdt_len, &dsdt_at, err); /* fits: built within room() */
 

@@ -23,6 +23,7 @@ enum {
     AML_ONE_OP = 0x01,
     AML_NAME_OP = 0x08,
     AML_BYTE_PREFIX = 0x0a,
+    AML_STRING_PREFIX = 0x0d,
     AML_WORD_PREFIX = 0x0b,
     AML_DWORD_PREFIX = 0x0c,
     AML_QWORD_PREFIX = 0x0e,
@@ -39,6 +40,13 @@ enum {
 #define RES_END_TAG      0x79 /* End tag, 1 byte: checksum (0: none) */
 #define RES_IO_DECODE16  0x01
 #define ISA_IRQS         16
+
+/* Large resource descriptor tags (6.4.3), followed by a 16-bit length */
+#define RES_MEMORY32_FIXED  0x86 /* 9 bytes: info, base, length */
+#define RES_EXT_INTERRUPT   0x89 /* 6 bytes for one interrupt: flags, count, number */
+#define RES_MEMORY_WRITABLE 0x01
+#define RES_INT_CONSUMER    0x01
+#define RES_INT_EDGE        0x02
 
 #define NAME_SEG_LEN   4
 #define PKG_LENGTH_MAX 0x0fffffff /* 28 bits in four bytes */
@@ -179,6 +187,14 @@ static int hex_digit(char c)
     return -1;
 }
 
+void aml__name_string(struct aml *a, const char *name, const char *value)
+{
+    emit_byte(a, AML_NAME_OP);
+    emit_name(a, name);
+    emit_byte(a, AML_STRING_PREFIX);
+    emit(a, value, strlen(value) + 1); /* AsciiCharList NullChar */
+}
+
 /*
  * EISA id compression (ASL's EisaId(), 19.6.35): three letters in 5 bits
  * each ('A' = 1) and four hex digits, stored big-endian in a DWord.
@@ -261,6 +277,29 @@ void aml__resources_irq(struct aml_resources *r, unsigned irq)
     }
     uint16_t mask = (uint16_t)(1u << irq);
     const uint8_t d[] = {RES_IRQ_NO_FLAGS, (uint8_t)mask, (uint8_t)(mask >> 8)};
+    put_resource(r, d, sizeof(d));
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* 32-bit fixed memory range descriptor (6.4.3.4) */
+void aml__resources_memory32(struct aml_resources *r, uint32_t base, uint32_t len)
+{
+    uint8_t d[12] = {RES_MEMORY32_FIXED, 9, 0, RES_MEMORY_WRITABLE};
+    put_le32(d + 4, base);
+    put_le32(d + 8, len);
+    put_resource(r, d, sizeof(d));
+}
+
+/* Extended interrupt descriptor (6.4.3.6) with one interrupt: consumer, edge, high, exclusive */
+void aml__resources_interrupt(struct aml_resources *r, uint32_t gsi)
+{
+    uint8_t d[9] = {RES_EXT_INTERRUPT, 6, 0, RES_INT_CONSUMER | RES_INT_EDGE, 1};
+    put_le32(d + 5, gsi);
     put_resource(r, d, sizeof(d));
 }
 

@@ -4,9 +4,10 @@
  * language (ACPI 6.5, chapter 20) to declare devices with fixed resources,
  * so the DSDT needs no ASL compiler.
  *
- * Supported: Scope and Device blocks, Name objects holding an integer, an
- * EISA id or a resource template, and the small resource descriptors for
- * fixed I/O ports and ISA IRQs (6.4.2). Names are single segments of up to
+ * Supported: Scope and Device blocks, Name objects holding an integer, a
+ * string, an EISA id or a resource template, the small resource descriptors
+ * for fixed I/O ports and ISA IRQs (6.4.2), and the large ones for a fixed
+ * 32-bit memory range and an extended interrupt (6.4.3). Names are single segments of up to
  * four characters (A-Z, 0-9, _), padded with '_' as ASL does, optionally
  * rooted with a leading '\'.
  *
@@ -49,6 +50,8 @@ void aml__end(struct aml *a, size_t mark);
 
 /* Name (name, value) */
 void aml__name_integer(struct aml *a, const char *name, uint64_t value);
+/* Name (name, "string") */
+void aml__name_string(struct aml *a, const char *name, const char *value);
 /* Name (name, EisaId ("PNP0501")): three capital letters and four hex digits */
 void aml__name_eisaid(struct aml *a, const char *name, const char *id);
 /* Name (name, ResourceTemplate () { ... }) */
@@ -58,6 +61,10 @@ void aml__name_resources(struct aml *a, const char *name, const struct aml_resou
 void aml__resources_init(struct aml_resources *r);
 void aml__resources_io(struct aml_resources *r, uint16_t base, uint8_t len);
 void aml__resources_irq(struct aml_resources *r, unsigned irq);
+/* Memory32Fixed (ReadWrite, base, len) */
+void aml__resources_memory32(struct aml_resources *r, uint32_t base, uint32_t len);
+/* Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {gsi} */
+void aml__resources_interrupt(struct aml_resources *r, uint32_t gsi);
 
 /* The number of bytes written, or -1 with the first error in err. */
 int aml__finish(const struct aml *a, size_t *len, struct err *err);

@@ -14,6 +14,11 @@
  *                           IRQNoFlags () {1} }) }
  *       Device (RTC)  { Name (_HID, EisaId ("PNP0B00"))   MC146818 RTC, no interrupt
  *                       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) }
+ *       Device (VR00) { Name (_HID, "LNRO0005")           virtio-mmio, one per window in use
+ *                       Name (_UID, 0)
+ *                       Name (_CRS, ResourceTemplate () {
+ *                           Memory32Fixed (ReadWrite, 0xD0000000, 0x1000)
+ *                           Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {5} }) }
  *     }
  *   }
  *
@@ -24,15 +29,22 @@
  * /dev/ttyS0 would fail for want of IRQ 4. The RTC model raises no
  * interrupts, so it declares none (rtc-cmos then runs without alarms). No
  * mouse is attached to the i8042 (i8042.c), so there is no PNP0F13 device.
- * The virtio-mmio devices belong here too once the board has them.
+ * The virtio-mmio devices (src/devices/virtio/devices.h) are found by
+ * Linux's virtio_mmio driver through the "LNRO0005" id, as on QEMU's microvm;
+ * their windows are the ones registered on the MMIO bus, each with the GSI
+ * virtio_devices__gsi() gives it, edge-triggered as the transport drives it.
  */
 #include "machine/acpi/dsdt.h"
 
+#include <stdio.h>
+
 #include "devices/cmos.h"
 #include "devices/i8042.h"
+#include "devices/virtio/devices.h"
 #include "machine/acpi/aml.h"
 #include "machine/acpi/tables.h"
 #include "machine/board.h"
+#include "machine/layout.h"
 
 #define DSDT_REVISION 2 /* 64-bit AML integers */
 
@@ -72,7 +84,28 @@ static void declare_rtc(struct aml *a)
     aml__end(a, dev);
 }
 
-int dsdt__build(uint8_t *dst, size_t cap, size_t *len, struct err *err)
+static void declare_virtio_mmio(struct aml *a, const struct bus *mmio)
+{
+    for (unsigned i = 0; i < VIRTIO_MAX_DEVICES; i++) {
+        uint64_t base = virtio_devices__base(i);
+        const struct bus_range *window = bus__find(mmio, base);
+        if (!window || window->base != base)
+            continue;
+        char name[5];
+        snprintf(name, sizeof(name), "VR%02u", i);
+        size_t dev = aml__device(a, name);
+        aml__name_string(a, "_HID", "LNRO0005");
+        aml__name_integer(a, "_UID", i);
+        struct aml_resources r;
+        aml__resources_init(&r);
+        aml__resources_memory32(&r, (uint32_t)base, (uint32_t)LAYOUT_VIRTIO_MMIO_SIZE);
+        aml__resources_interrupt(&r, virtio_devices__gsi(i));
+        aml__name_resources(a, "_CRS", &r);
+        aml__end(a, dev);
+    }
+}
+
+int dsdt__build(uint8_t *dst, size_t cap, size_t *len, const struct bus *mmio, struct err *err)
 {
     const size_t header = sizeof(struct acpi_table_header);
     if (cap < header)
@@ -83,6 +116,7 @@ int dsdt__build(uint8_t *dst, size_t cap, size_t *len, struct err *err)
     declare_com1(&a);
     declare_keyboard_controller(&a);
     declare_rtc(&a);
+    declare_virtio_mmio(&a, mmio);
     aml__end(&a, sb);
 
     size_t body;

@@ -9,9 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "machine/bus.h"
 #include "util/err.h"
 
-/* Writes the complete DSDT into dst (cap bytes) and its length into *len. */
-int dsdt__build(uint8_t *dst, size_t cap, size_t *len, struct err *err);
+/*
+ * Writes the complete DSDT into dst (cap bytes) and its length into *len.
+ * The virtio-mmio windows registered on the mmio bus are declared too.
+ */
+int dsdt__build(uint8_t *dst, size_t cap, size_t *len, const struct bus *mmio, struct err *err);
 
 #endif
