@@ -8,39 +8,10 @@
  * then executes OUT; on the exit device the VM ends there. If it returns, the
  * VMM has no exit device and the program exits 1.
  *
- * Freestanding: no libc, raw Linux x86-64 system calls, built static with
- * -nostdlib by scripts/guest. Usage: strata-exit STATUS (0-255).
+ * Freestanding: no libc, raw Linux x86-64 system calls (linux-raw.h), built
+ * static with -nostdlib by scripts/guest. Usage: strata-exit STATUS (0-255).
  */
-
-#define EXIT_DEVICE_PORT 0x501
-
-#define SYS_WRITE      1
-#define SYS_IOPERM     173
-#define SYS_EXIT_GROUP 231
-
-static long syscall3(long nr, long a, long b, long c)
-{
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a), "S"(b), "d"(c)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
-
-static __attribute__((noreturn)) void exit_group(int status)
-{
-    for (;;)
-        syscall3(SYS_EXIT_GROUP, status, 0, 0);
-}
-
-static void print_error(const char *msg)
-{
-    long len = 0;
-    while (msg[len])
-        len++;
-    syscall3(SYS_WRITE, 2, (long)msg, len);
-}
+#include "linux-raw.h"
 
 /* Parses a decimal number 0-255; returns -1 for anything else. */
 static int parse_status(const char *s)
@@ -65,21 +36,15 @@ __attribute__((noreturn, used)) void strata_exit_main(long *stack)
     int status = argc == 2 ? parse_status(argv[1]) : -1;
 
     if (status < 0) {
-        print_error("usage: strata-exit STATUS (0-255)\n");
+        write_string(2, "usage: strata-exit STATUS (0-255)\n");
         exit_group(2);
     }
-    if (syscall3(SYS_IOPERM, EXIT_DEVICE_PORT, 1, 1) != 0) {
-        print_error("strata-exit: ioperm(0x501) failed\n");
+    if (exit_device_write(status) < 0) {
+        write_string(2, "strata-exit: ioperm(0x501) failed\n");
         exit_group(1);
     }
-    __asm__ volatile("outb %b0, %w1" : : "a"(status), "Nd"(EXIT_DEVICE_PORT));
-    print_error("strata-exit: no exit device at port 0x501\n");
+    write_string(2, "strata-exit: no exit device at port 0x501\n");
     exit_group(1);
 }
 
-/* The process entry: hand the initial stack (argc, argv...) to C, aligned. */
-__asm__(".globl _start\n"
-        "_start:\n"
-        "    mov %rsp, %rdi\n"
-        "    and $-16, %rsp\n"
-        "    call strata_exit_main\n");
+PROCESS_ENTRY(strata_exit_main);

@@ -4,7 +4,8 @@
 # runs one freestanding test guest (tests/guests/) with
 #   STRATA run --engine=ENGINE --kernel ELF --timeout 30 STRATA_ARGS...
 # and checks its exit status and, if EXPECTED_OUTPUT is given and non-empty,
-# that the guest's serial output on stdout contains it (issue 2, deliverable 7).
+# that the guest's serial output on stdout contains it (issue 2, deliverable 7),
+# and, if FORBIDDEN_OUTPUT is set in the environment, that it does not contain that.
 # Prints the guest's output, then PASS or FAIL with a one-line reason.
 # Skips (77) when ENGINE is kvm and /dev/kvm is not a character device that
 # can be opened for reading and writing.
@@ -51,5 +52,8 @@ esac
 ((status == want)) || fail "exit status $status, want $want"
 if [[ -n $expected_output ]]; then
     grep -qF -- "$expected_output" "$tmp/stdout" || fail "no '$expected_output' in the output"
+fi
+if [[ -n ${FORBIDDEN_OUTPUT-} ]] && grep -qF -- "$FORBIDDEN_OUTPUT" "$tmp/stdout"; then
+    fail "'$FORBIDDEN_OUTPUT' in the output"
 fi
 echo "PASS: $name"

@@ -184,11 +184,13 @@ struct emu_exception {
 struct emu_msrs {
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t apic_base, misc_enable;
+    uint64_t misc_enable;
     int64_t tsc_offset; /* guest TSC = host clock + tsc_offset */
 };
 
 struct emu_code_cache;
+struct platform;
+struct lapic;
 
 struct emu_cpu {
     uint64_t r[EMU_NR_REGS];
@@ -204,14 +206,14 @@ struct emu_cpu {
     struct cpu_segment seg[EMU_NR_SEGS];
     struct cpu_segment ldtr, tr;
     struct cpu_dtable gdt, idt;
-    uint64_t cr0, cr2, cr3, cr4, cr8, efer, xcr0;
+    uint64_t cr0, cr2, cr3, cr4, efer, xcr0; /* CR8 is the LAPIC's TPR (irq.c) */
     uint64_t dr[8];
     struct emu_msrs msr;
     uint8_t fx[512] __attribute__((aligned(16))); /* x87/SSE state, FXSAVE layout */
 
     struct emu_exception exc;
-    bool irq_shadow; /* STI / MOV SS: no interrupt before the next instruction */
-    bool halted;
+    bool irq_shadow;          /* STI / MOV SS: no interrupt before the next instruction */
+    bool halted;              /* HLT or wait-for-SIPI: the run loop sleeps in emu_irq_halt() */
     bool long64;              /* EFER.LMA and CS.L: 64-bit mode */
     uint8_t mode;             /* EMU_MODE(): how code at CS:RIP decodes */
     uint64_t code_cs_base;    /* CS base the jump cache was filled with (16/32-bit code) */
@@ -226,7 +228,15 @@ struct emu_cpu {
     struct machine *m;
     uint64_t insns; /* instructions retired */
 
-    pthread_mutex_t lock; /* guards halted waits */
+    /* Interrupts and timers (irq.c): this vCPU's LAPIC in the VM's platform. */
+    struct platform *platform;
+    struct lapic *lapic;
+    uint64_t apic_page;       /* the xAPIC page's address, UINT64_MAX while it is not decoded */
+    unsigned timer_countdown; /* blocks left until the next look at the clock */
+    bool nmi_blocked;         /* from an NMI's delivery to the next IRET */
+    bool wait_sipi;           /* after INIT until a startup IPI (halted is set too) */
+
+    pthread_mutex_t lock; /* with wake: halted vCPUs sleep, kicks wake them */
     pthread_cond_t wake;
 };
 

@@ -4,21 +4,25 @@
  * docs/emu-cpuid.md). It advertises what the engine implements, plus the
  * x86-64 baseline (x87 FPU, FXSR, SSE, SSE2) that 64-bit Linux refuses to
  * boot without; the docs say how far those are implemented. Bit positions
- * follow SDM vol. 2, CPUID, tables 3-8 to 3-10, and AMD APM vol. 3, E.4.
+ * follow SDM vol. 2, CPUID, tables 3-8 to 3-10 and leaves 15H/16H, and AMD
+ * APM vol. 3, E.4.
  */
 #include "cpu/emu/sysregs.h"
 
 #include "cpu/vcpu.h"
+#include "devices/platform/lapic.h"
 
 #define BIT(n) (1u << (n))
 
 /* Leaf 1 EDX */
 #define F1D                                                                                   \
     (BIT(0) /*FPU*/ | BIT(2) /*DE*/ | BIT(3) /*PSE*/ | BIT(4) /*TSC*/ | BIT(5) /*MSR*/ |      \
-     BIT(6) /*PAE*/ | BIT(8) /*CX8*/ | BIT(13) /*PGE*/ | BIT(15) /*CMOV*/ | BIT(16) /*PAT*/ | \
-     BIT(19) /*CLFSH*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | BIT(26) /*SSE2*/)
+     BIT(6) /*PAE*/ | BIT(8) /*CX8*/ | BIT(9) /*APIC*/ | BIT(13) /*PGE*/ | BIT(15) /*CMOV*/ | \
+     BIT(16) /*PAT*/ | BIT(19) /*CLFSH*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | BIT(26) /*SSE2*/)
 /* Leaf 1 ECX */
-#define F1C (BIT(13) /*CMPXCHG16B*/ | BIT(23) /*POPCNT*/ | BIT(31) /*hypervisor*/)
+#define F1C                                                                                        \
+    (BIT(13) /*CMPXCHG16B*/ | BIT(21) /*x2APIC*/ | BIT(23) /*POPCNT*/ | BIT(24) /*TSC-deadline*/ | \
+     BIT(31) /*hypervisor*/)
 /* Leaf 7.0 EBX */
 #define F7B (BIT(3) /*BMI1*/ | BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/)
 /* Leaf 0x80000001 ECX / EDX */
@@ -38,11 +42,11 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
     memset(out, 0, 4 * sizeof(uint32_t));
     switch (leaf) {
     case 0:
-        out[0] = 7;
-        /* vendor in EBX, EDX, ECX order */
-        memcpy(&out[1], "Stra", 4);
-        memcpy(&out[3], "taEm", 4);
-        memcpy(&out[2], "uCPU", 4);
+        out[0] = 0x16;
+        /* vendor in EBX, EDX, ECX order; Linux reads leaves 15H/16H only from Intel CPUs */
+        memcpy(&out[1], "Genu", 4);
+        memcpy(&out[3], "ineI", 4);
+        memcpy(&out[2], "ntel", 4);
         break;
     case 1:
         out[0] = 0x00000610; /* family 6, model 1, stepping 0 */
@@ -54,6 +58,15 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
     case 7:
         if (subleaf == 0)
             out[1] = F7B;
+        break;
+    case 0x15: /* TSC = crystal * EBX / EAX; the crystal is the LAPIC timer's input clock */
+        out[0] = 1;
+        out[1] = (uint32_t)(EMU_TSC_HZ / LAPIC_BUS_HZ);
+        out[2] = (uint32_t)LAPIC_BUS_HZ;
+        break;
+    case 0x16: /* base, maximum and bus frequencies in MHz */
+        out[0] = out[1] = (uint32_t)(EMU_TSC_HZ / 1000000);
+        out[2] = (uint32_t)(LAPIC_BUS_HZ / 1000000);
         break;
     case 0x40000000:
         out[0] = 0x40000000;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * engine.c - the emu engine behind the engine interface (src/cpu/vcpu.h):
- * VM and vCPU lifetime, the per-vCPU run loop with HLT waiting on a
- * condition variable until a kick, state get/set, and the test hooks of
+ * VM and vCPU lifetime (the VM owns the interrupt controllers and timers of
+ * src/devices/platform, see irq.c), the per-vCPU run loop with HLT
+ * sleeping until a timer, an interrupt or a kick, state get/set, and the test hooks of
  * emu.h. With STRATA_STATS set, each vCPU prints its instruction count and
  * speed when it stops.
  */
@@ -14,18 +15,12 @@
 #include "cpu/emu/decode.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/exec.h"
+#include "cpu/emu/irq.h"
 #include "cpu/emu/mmu.h"
 #include "cpu/emu/state.h"
 #include "cpu/emu/sysregs.h"
 #include "machine/machine.h"
 #include "util/log.h"
-
-#define EMU_MAX_GSI 24
-
-/* Per-VM data: interrupt line levels, kept for the interrupt controllers of issue 4. */
-struct emu_vm {
-    atomic_bool irq_level[EMU_MAX_GSI];
-};
 
 static int emu_vm_create(struct machine *m, struct err *err)
 {
@@ -33,13 +28,21 @@ static int emu_vm_create(struct machine *m, struct err *err)
     struct emu_vm *vm = calloc(1, sizeof(*vm));
     if (!vm)
         return err__set(err, "emu: out of memory");
+    if (emu_irq_vm_init(m, vm, err)) {
+        free(vm);
+        return -1;
+    }
     m->engine_data = vm;
     return 0;
 }
 
 static void emu_vm_destroy(struct machine *m)
 {
-    free(m->engine_data);
+    struct emu_vm *vm = m->engine_data;
+    if (!vm)
+        return;
+    emu_irq_vm_destroy(vm);
+    free(vm);
     m->engine_data = NULL;
 }
 
@@ -60,17 +63,19 @@ static int emu_vcpu_create(struct vcpu *v, struct err *err)
         return -1;
     }
     pthread_mutex_init(&cpu->lock, NULL);
-    pthread_cond_init(&cpu->wake, NULL);
+    /* HLT sleeps until a timer deadline on the platform clock, CLOCK_MONOTONIC */
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&cpu->wake, &attr);
+    pthread_condattr_destroy(&attr);
     cpu->msr.pat = 0x0007040600070406ull;
-    cpu->msr.apic_base = 0xfee00000ull | (1u << 11) | (v->index == 0 ? 1u << 8 : 0);
-    cpu->rflags = FL_FIXED;
-    cpu->cr0 = CR0_ET | CR0_CD | CR0_NW;
-    uint16_t fcw = 0x37f;
-    uint32_t mxcsr = 0x1f80;
-    memcpy(cpu->fx, &fcw, 2);
-    memcpy(cpu->fx + 24, &mxcsr, 4);
-    emu_tlb_flush_all(cpu);
-    emu_cpu_update_mode(cpu);
+    emu_irq_vcpu_init(cpu);
+    /* power-on state: the BSP runs, an AP waits for its startup IPI */
+    struct cpu_state reset;
+    cpu_state__reset(&reset, v->index, v->index == 0);
+    emu_state_set(cpu, &reset);
+    emu_irq_set_state(cpu, &reset);
     v->engine = cpu;
     return 0;
 }
@@ -87,15 +92,6 @@ static void emu_vcpu_destroy(struct vcpu *v)
     free(cpu);
 }
 
-/* HLT: sleep until a kick (machine stop; later also an interrupt). */
-static void wait_while_halted(struct emu_cpu *cpu)
-{
-    pthread_mutex_lock(&cpu->lock);
-    while (!atomic_load(&cpu->exit_request))
-        pthread_cond_wait(&cpu->wake, &cpu->lock);
-    pthread_mutex_unlock(&cpu->lock);
-}
-
 static void print_stats(const struct emu_cpu *cpu, uint64_t insns, uint64_t ns)
 {
     double mips = ns ? (double)insns * 1e3 / (double)ns : 0.0;
@@ -110,7 +106,7 @@ static void emu_vcpu_run(struct vcpu *v)
     uint64_t start_ns = emu_host_ns(), start_insns = cpu->insns, n;
     while (!machine__stopping(cpu->m)) {
         if (emu_exec(cpu, &unlimited, &n) == EXEC_HALTED)
-            wait_while_halted(cpu);
+            emu_irq_halt(cpu);
     }
     if (getenv("STRATA_STATS"))
         print_stats(cpu, cpu->insns - start_insns, emu_host_ns() - start_ns);
@@ -120,6 +116,7 @@ static int emu_get_state(struct vcpu *v, struct cpu_state *state, struct err *er
 {
     (void)err;
     emu_state_get(v->engine, state);
+    emu_irq_get_state(v->engine, state);
     return 0;
 }
 
@@ -127,23 +124,21 @@ static int emu_set_state(struct vcpu *v, const struct cpu_state *state, struct e
 {
     (void)err;
     emu_state_set(v->engine, state);
+    emu_irq_set_state(v->engine, state);
     return 0;
 }
 
 static void emu_set_irq(struct machine *m, unsigned gsi, bool level)
 {
     struct emu_vm *vm = m->engine_data;
-    if (vm && gsi < EMU_MAX_GSI)
-        atomic_store(&vm->irq_level[gsi], level);
+    platform__set_irq(&vm->platform, gsi, level);
 }
 
 static void emu_kick(struct vcpu *v)
 {
     struct emu_cpu *cpu = v->engine;
-    pthread_mutex_lock(&cpu->lock);
     atomic_store(&cpu->exit_request, true);
-    pthread_cond_broadcast(&cpu->wake);
-    pthread_mutex_unlock(&cpu->lock);
+    emu_irq_kick(cpu);
 }
 
 const struct engine_ops emu_engine_ops = {
@@ -172,10 +167,9 @@ int emu__run_until(struct vcpu *v, uint64_t stop_rip, uint64_t max_insns,
     enum emu_exec_exit why;
     while ((why = emu_exec(cpu, &lim, &n)) == EXEC_HALTED) {
         info->insns += n;
-        wait_while_halted(cpu);
+        emu_irq_halt(cpu);
         if (machine__stopping(cpu->m))
             break;
-        cpu->halted = false; /* no interrupt controller yet: a kick resumes */
     }
     info->insns += n;
     switch (why) {

@@ -3,7 +3,7 @@
  * exec.c - the interpreter's main loop. It finds the decoded block at RIP
  * (jump cache, then the physical-address cache, then the decoder), runs its
  * handlers back to back until one returns something other than EMU_NEXT,
- * and between blocks looks at kicks (machine stop, later interrupts), the
+ * and between blocks looks at kicks (machine stop), interrupts and timers, the
  * STI/MOV SS shadow and the caller's limits. Exact instruction limits and
  * stop addresses inside a block are honoured by running only a prefix.
  */
@@ -11,6 +11,7 @@
 
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/except.h"
+#include "cpu/emu/irq.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -64,6 +65,12 @@ static enum emu_exec_exit check_stops(struct emu_cpu *cpu, const struct emu_exec
         if (machine__stopping(cpu->m))
             return EXEC_MACHINE;
     }
+    if (cpu->timer_countdown == 0) {
+        cpu->timer_countdown = EMU_TIMER_POLL_BLOCKS;
+        emu_irq_poll_timers(cpu);
+    }
+    if (emu_irq_wanted(cpu))
+        emu_irq_service(cpu);
     if (cpu->halted)
         return EXEC_HALTED;
     if (lim->use_stop_rip && RIP(cpu) == lim->stop_rip)
@@ -81,8 +88,10 @@ enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *l
     /* vcpu_run has no stop address and no limit: then only pending events are looked at */
     bool bounded = lim->use_stop_rip || lim->max_insns != UINT64_MAX;
     for (;;) {
-        if (unlikely(bounded || atomic_load_explicit(&cpu->exit_request, memory_order_relaxed) ||
-                     cpu->halted || !cpu->long64)) {
+        /* the clock is read every EMU_TIMER_POLL_BLOCKS blocks, the LAPIC's events every block */
+        if (unlikely(--cpu->timer_countdown == 0 || bounded ||
+                     atomic_load_explicit(&cpu->exit_request, memory_order_relaxed) ||
+                     cpu->halted || !cpu->long64 || emu_irq_wanted(cpu))) {
             why = check_stops(cpu, lim, done);
             if (why != EXEC_CONTINUE)
                 break;

@@ -4,12 +4,14 @@
  * canonical-address checks (#GP/#SS, SDM vol. 1, 3.3.7.1), TLB fills,
  * accesses that cross a page (both pages are translated before anything
  * is written, so a fault leaves memory unchanged), MMIO through the
- * machine's bus, and writes to pages that hold decoded code.
+ * machine's bus or to the vCPU's local APIC, and writes to pages that
+ * hold decoded code.
  */
 #include "cpu/emu/mem.h"
 
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/except.h"
+#include "cpu/emu/irq.h"
 #include "cpu/emu/mmu.h"
 #include "machine/machine.h"
 #include "util/log.h"
@@ -52,16 +54,24 @@ static int translate(struct emu_cpu *cpu, uint64_t va, unsigned acc, struct emu_
     return emu_tlb_fill(cpu, idx, va, acc & ACC_KIND, pe);
 }
 
+/* The vCPU's own xAPIC page (docs/platform.md, "The xAPIC page"), else the MMIO bus. */
 static void mmio_access(struct emu_cpu *cpu, uint64_t pa, unsigned size, bool write, uint8_t *buf)
 {
     const struct bus *bus = &cpu->m->mmio;
+    bool apic = (pa & PAGE_MASK) == cpu->apic_page;
     if (size == 1 || size == 2 || size == 4 || size == 8) {
         uint64_t v = 0;
         if (write) {
             memcpy(&v, buf, size);
-            bus__write(bus, pa, size, v);
+            if (apic)
+                lapic__mmio_write(cpu->lapic, pa & ~PAGE_MASK, size, v);
+            else
+                bus__write(bus, pa, size, v);
         } else {
-            bus__read(bus, pa, size, &v);
+            if (apic)
+                v = lapic__mmio_read(cpu->lapic, pa & ~PAGE_MASK, size);
+            else
+                bus__read(bus, pa, size, &v);
             memcpy(buf, &v, size);
         }
         return;

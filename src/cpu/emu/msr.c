@@ -3,7 +3,9 @@
  * msr.c - the model-specific registers the engine implements (SDM vol. 4,
  * tables 2-2 and 2-x "architectural MSRs"; EFER and the SYSCALL MSRs from
  * vol. 3A, 5.8.8): EFER, STAR/LSTAR/CSTAR/SFMASK, FS/GS/KERNEL_GS base,
- * TSC and TSC_AUX, PAT, the SYSENTER triple, APIC base and MISC_ENABLE.
+ * TSC and TSC_AUX, PAT, the SYSENTER triple, MISC_ENABLE and BIOS_SIGN_ID
+ * (the microcode revision: none); the LAPIC's
+ * (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC) go to irq.c.
  * Anything else raises #GP(0) with a rate-limited log line, as on a CPU
  * that does not have it.
  */
@@ -13,6 +15,7 @@
 
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/except.h"
+#include "cpu/emu/irq.h"
 #include "cpu/emu/mmu.h"
 #include "util/log.h"
 
@@ -35,9 +38,11 @@ static bool pat_valid(uint64_t pat)
 
 int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
 {
+    if (lapic__is_msr(index))
+        return emu_irq_msr_read(cpu, index, value);
     switch (index) {
     case MSR_TSC: *value = emu_tsc(cpu); break;
-    case MSR_APIC_BASE: *value = cpu->msr.apic_base; break;
+    case MSR_BIOS_SIGN_ID: *value = 0; break; /* no microcode update loaded */
     case MSR_SYSENTER_CS: *value = cpu->msr.sysenter_cs; break;
     case MSR_SYSENTER_ESP: *value = cpu->msr.sysenter_esp; break;
     case MSR_SYSENTER_EIP: *value = cpu->msr.sysenter_eip; break;
@@ -76,9 +81,11 @@ static int write_efer(struct emu_cpu *cpu, uint64_t v)
 
 int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t v)
 {
+    if (lapic__is_msr(index))
+        return emu_irq_msr_write(cpu, index, v);
     switch (index) {
     case MSR_TSC: cpu->msr.tsc_offset = (int64_t)(v - emu_host_ns()); break;
-    case MSR_APIC_BASE: cpu->msr.apic_base = v; break;
+    case MSR_BIOS_SIGN_ID: break; /* software writes 0 before reading the revision */
     case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = v & 0xffff; break;
     case MSR_SYSENTER_ESP:
     case MSR_SYSENTER_EIP:

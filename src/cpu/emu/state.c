@@ -75,9 +75,7 @@ void emu_state_get(struct emu_cpu *cpu, struct cpu_state *st)
     st->cr2 = cpu->cr2;
     st->cr3 = cpu->cr3;
     st->cr4 = cpu->cr4;
-    st->cr8 = cpu->cr8;
     st->efer = cpu->efer;
-    st->apic_base = cpu->msr.apic_base;
     memcpy(st->dr, cpu->dr, sizeof(st->dr));
     st->xcr0 = cpu->xcr0;
     for (size_t k = 0; k < sizeof(table_msrs) / sizeof(table_msrs[0]); k++) {
@@ -112,11 +110,9 @@ void emu_state_set(struct emu_cpu *cpu, const struct cpu_state *st)
     cpu->cr2 = st->cr2;
     cpu->cr3 = st->cr3;
     cpu->cr4 = st->cr4;
-    cpu->cr8 = st->cr8;
     cpu->efer = st->efer;
     if ((cpu->efer & EFER_LME) && (cpu->cr0 & CR0_PG))
         cpu->efer |= EFER_LMA;
-    cpu->msr.apic_base = st->apic_base;
     memcpy(cpu->dr, st->dr, sizeof(cpu->dr));
     cpu->xcr0 = st->xcr0;
     for (uint32_t k = 0; k < st->nmsrs; k++) {

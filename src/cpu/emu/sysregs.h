@@ -9,7 +9,7 @@
 #include "cpu/emu/cpu.h"
 
 #define MSR_TSC            0x10u
-#define MSR_APIC_BASE      0x1bu
+#define MSR_BIOS_SIGN_ID   0x8bu
 #define MSR_SYSENTER_CS    0x174u
 #define MSR_SYSENTER_ESP   0x175u
 #define MSR_SYSENTER_EIP   0x176u
@@ -30,6 +30,7 @@ int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value);
 int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t value);
 
 /* Guest TSC: the host monotonic clock at 1 GHz, plus the guest's offset. */
+#define EMU_TSC_HZ 1000000000ull
 uint64_t emu_host_ns(void);
 static inline uint64_t emu_tsc(const struct emu_cpu *cpu)
 {

@@ -27,7 +27,9 @@ int emu_tlb_fill(struct emu_cpu *cpu, unsigned idx, uint64_t va, unsigned acc,
         return st;
     struct emu_tlb_entry *e = tlb_entry(cpu, idx, va);
     uint64_t vpage = va & PAGE_MASK;
-    uint8_t *host = guest_memory__hva(&cpu->m->mem, w.ppage, PAGE_SIZE);
+    /* the xAPIC page is never RAM to this vCPU: accesses go to mem.c, which routes them */
+    uint8_t *host =
+        w.ppage == cpu->apic_page ? NULL : guest_memory__hva(&cpu->m->mem, w.ppage, PAGE_SIZE);
     uint64_t flags = host ? 0 : TLB_MMIO;
     e->tag_read = vpage | flags;
     e->tag_write = w.write_ok ? vpage | flags : TLB_INVALID;

@@ -258,6 +258,7 @@ HANDLER(IRETQ)
     cpu->rflags = ((cpu->rflags & ~mask) | (flags & mask)) | FL_FIXED;
     cs.selector = cs_sel;
     commit_return(cpu, &cs, rip, true, &ss, new_rsp);
+    cpu->nmi_blocked = false; /* IRET ends NMI blocking (SDM vol. 3A, 6.7.1) */
     return EMU_JUMP;
 }
 

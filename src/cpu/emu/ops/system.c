@@ -8,6 +8,7 @@
  * translation or mode ends the block (EMU_JUMP with RIP advanced).
  */
 #include "cpu/emu/codecache.h"
+#include "cpu/emu/irq.h"
 #include "cpu/emu/mmu.h"
 #include "cpu/emu/ops/ops.h"
 #include "cpu/emu/seg.h"
@@ -87,10 +88,10 @@ HANDLER(MOV_CdRq)
         break;
     case 3: st = write_cr3(cpu, v); break;
     case 4: st = write_cr4(cpu, v); break;
-    default: /* 8 */
+    default: /* 8: the LAPIC's TPR[7:4] */
         if (v & ~0xfull)
             return emu_raise_gp0(cpu);
-        cpu->cr8 = v;
+        lapic__write_cr8(cpu->lapic, v);
         st = EMU_NEXT;
         break;
     }
@@ -107,7 +108,7 @@ HANDLER(MOV_RqCd)
     case 2: v = cpu->cr2; break;
     case 3: v = cpu->cr3; break;
     case 4: v = cpu->cr4; break;
-    default: v = cpu->cr8; break;
+    default: v = lapic__read_cr8(cpu->lapic); break;
     }
     cpu->r[i->reg] = v;
     return EMU_NEXT;
