@@ -23,10 +23,15 @@ static uint64_t seg_desc(unsigned type, unsigned dpl, bool l)
 
 void fix_init(struct emu_fixture *f)
 {
+    fix_init_cpus(f, 1);
+}
+
+void fix_init_cpus(struct emu_fixture *f, unsigned ncpus)
+{
     struct err err;
     memset(f, 0, sizeof(*f));
     const struct machine_config cfg = {
-        .ram_size = 16ull << 20, .ncpus = 1, .engine = &emu_engine_ops};
+        .ram_size = 16ull << 20, .ncpus = ncpus, .engine = &emu_engine_ops};
     assert_int_equal(machine__init(&f->m, &cfg, &err), 0);
     assert_int_equal(machine__create_vcpus(&f->m, &err), 0);
 

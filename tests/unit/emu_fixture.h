@@ -46,11 +46,13 @@
 #define PTE_NX (1ull << 63)
 
 struct emu_fixture {
-    struct machine m;    /* one vCPU: m.vcpus[0] */
+    struct machine m;    /* m.vcpus[0] runs with st; fix_init_cpus makes more */
     struct cpu_state st; /* the state used by the next run, updated after it */
 };
 
 void fix_init(struct emu_fixture *f);
+/* The same machine with ncpus vCPUs (each can be run with emu__run_until). */
+void fix_init_cpus(struct emu_fixture *f, unsigned ncpus);
 void fix_destroy(struct emu_fixture *f);
 
 /* Host pointer to guest-physical memory. */

@@ -4,6 +4,9 @@
  * blocks, a hash by physical address, per-page block lists for
  * invalidation, and the RIP-keyed jump cache. When the arena fills up,
  * everything is dropped and decoding starts over (QEMU's tb_flush).
+ * Which pages hold code is shared with the other vCPUs (codeshare.h):
+ * a block from a page that not every vCPU protects yet runs once and is
+ * not cached.
  */
 #include "cpu/emu/codecache.h"
 
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "cpu/emu/codeshare.h"
 #include "cpu/emu/decode.h"
 #include "cpu/emu/mem.h"
 #include "cpu/emu/mmu.h"
@@ -72,12 +76,19 @@ void emu_code_flush_jmp_cache(struct emu_cpu *cpu)
     memset(&cpu->code->hot, 0, sizeof(cpu->code->hot));
 }
 
+/* This vCPU holds no blocks on ppage any more: writes need no care once no vCPU does. */
+static void release_page(struct emu_cpu *cpu, uint64_t ppage)
+{
+    if (emu_codeshare_unmark(cpu, ppage))
+        emu_tlb_unprotect_code(cpu, ppage);
+}
+
 void emu_code_flush_all(struct emu_cpu *cpu)
 {
     struct emu_code_cache *c = cpu->code;
     for (unsigned k = 0; k < (1u << PAGE_HASH_BITS); k++)
         for (struct code_page *p = c->pages[k]; p; p = p->next)
-            emu_tlb_unprotect_code(cpu, p->ppage);
+            release_page(cpu, p->ppage);
     memset(c->hash, 0, sizeof(c->hash));
     memset(c->pages, 0, sizeof(c->pages));
     emu_code_flush_jmp_cache(cpu);
@@ -104,8 +115,7 @@ static struct code_page *find_page(struct emu_code_cache *c, uint64_t ppage)
 
 bool emu_code_page_has_code(struct emu_cpu *cpu, uint64_t ppage)
 {
-    struct code_page *p = find_page(cpu->code, ppage);
-    return p && p->blocks;
+    return emu_codeshare_has_code(cpu, ppage);
 }
 
 static void kill_block(struct emu_code_cache *c, struct emu_block *b)
@@ -136,7 +146,7 @@ void emu_code_invalidate_page(struct emu_cpu *cpu, uint64_t ppage)
         }
         p->blocks = NULL;
     }
-    emu_tlb_unprotect_code(cpu, ppage);
+    release_page(cpu, ppage);
     emu_code_flush_jmp_cache(cpu);
 }
 
@@ -160,20 +170,24 @@ static int add_to_page(struct emu_cpu *cpu, struct emu_block *b, uint64_t ppage,
 
 /* Copies the (up to 15) bytes at va into buf, across a page end if needed. */
 static int fetch_across(struct emu_cpu *cpu, uint64_t va, const uint8_t *host, size_t in_page,
-                        uint8_t *buf, uint64_t *ppage2)
+                        uint8_t *buf, uint64_t *ppage2, uint32_t *epoch2)
 {
     const uint8_t *host2;
     memcpy(buf, host, in_page);
     int st = emu_mem_fetch_page(cpu, va + in_page, ppage2, &host2);
     if (st)
         return st;
+    *epoch2 = emu_codeshare_mark(cpu, *ppage2); /* before the bytes are read */
     memcpy(buf + in_page, host2, ZYDIS_MAX_INSTRUCTION_LENGTH - in_page);
     return EMU_NEXT;
 }
 
-/* Decodes the block at rip, whose first byte is at linear address pc, on ppage. */
+/*
+ * Decodes the block at rip, whose first byte is at linear address pc, on
+ * ppage. *cache says whether it may be cached (codeshare.h).
+ */
 static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_t pc,
-                                      uint64_t ppage, const uint8_t *page)
+                                      uint64_t ppage, const uint8_t *page, bool *cache)
 {
     struct emu_code_cache *c = cpu->code;
     size_t max_size = sizeof(struct emu_block) + (BLOCK_MAX_INSNS + 1) * sizeof(struct emu_insn);
@@ -184,6 +198,7 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
     }
     *b = (struct emu_block){
         .vaddr = rip, .paddr = ppage | (pc & ~PAGE_MASK), .ppage2 = ~0ull, .mode = cpu->mode};
+    uint32_t epoch = emu_codeshare_mark(cpu, ppage), epoch2 = 0; /* before the bytes are read */
 
     uint64_t va = pc;
     unsigned n = 0;
@@ -196,10 +211,13 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
         if (r == DECODE_NEED_MORE) {
             uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
             uint64_t ppage2;
-            if (fetch_across(cpu, va, page + off, in_page, buf, &ppage2)) {
-                if (n == 0)
+            if (fetch_across(cpu, va, page + off, in_page, buf, &ppage2, &epoch2)) {
+                if (n == 0) {
+                    if (!find_page(c, ppage) || !find_page(c, ppage)->blocks)
+                        release_page(cpu, ppage);
                     return NULL; /* the fault belongs to this instruction */
-                break;           /* end the block here; the next one faults */
+                }
+                break; /* end the block here; the next one faults */
             }
             emu_decode_insn(cpu, buf, sizeof(buf), insn, &ends);
             b->ppage2 = ppage2;
@@ -222,6 +240,10 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
         emu_code_flush_all(cpu);
         return emu_code_lookup(cpu);
     }
+    *cache = emu_codeshare_settled(cpu, epoch) &&
+             (b->ppage2 == ~0ull || emu_codeshare_settled(cpu, epoch2));
+    if (!*cache)
+        return b; /* young: on the page lists, so that a store kills it, but not findable */
     unsigned h = block_hash(b->paddr);
     b->hash_next = c->hash[h];
     c->hash[h] = b;
@@ -253,12 +275,14 @@ struct emu_block *emu_code_lookup(struct emu_cpu *cpu)
     for (b = c->hash[block_hash(paddr)]; b; b = b->hash_next)
         if (b->paddr == paddr && b->mode == cpu->mode && second_page_matches(cpu, b, pc))
             break;
+    bool cache = true;
     if (!b) {
-        b = decode_block(cpu, rip, pc, ppage, page);
+        b = decode_block(cpu, rip, pc, ppage, page, &cache);
         if (!b)
             return NULL;
     }
     b->vaddr = rip;
-    c->hot.jmp[cpu->mmu_idx][jmp_hash(rip)] = b;
+    if (cache)
+        c->hot.jmp[cpu->mmu_idx][jmp_hash(rip)] = b;
     return b;
 }

@@ -189,6 +189,7 @@ struct emu_msrs {
 };
 
 struct emu_code_cache;
+struct emu_codeshare;
 struct platform;
 struct lapic;
 
@@ -222,6 +223,7 @@ struct emu_cpu {
 
     struct emu_tlb_entry tlb[EMU_NR_MMU][TLB_ENTRIES];
     struct emu_code_cache *code;
+    struct emu_codeshare *share; /* which pages hold code, shared by the vCPUs (codeshare.h) */
     ZydisDecoder decoder[EMU_NR_MODES];
 
     struct vcpu *vcpu;

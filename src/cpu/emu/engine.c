@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cpu/emu/codecache.h"
+#include "cpu/emu/codeshare.h"
 #include "cpu/emu/decode.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/exec.h"
@@ -62,6 +63,11 @@ static int emu_vcpu_create(struct vcpu *v, struct err *err)
         free(cpu);
         return -1;
     }
+    if (emu_codeshare_attach(cpu, err)) {
+        emu_code_destroy(cpu);
+        free(cpu);
+        return -1;
+    }
     pthread_mutex_init(&cpu->lock, NULL);
     /* HLT sleeps until a timer deadline on the platform clock, CLOCK_MONOTONIC */
     pthread_condattr_t attr;
@@ -87,6 +93,7 @@ static void emu_vcpu_destroy(struct vcpu *v)
         return;
     v->engine = NULL;
     emu_code_destroy(cpu);
+    emu_codeshare_detach(cpu);
     pthread_mutex_destroy(&cpu->lock);
     pthread_cond_destroy(&cpu->wake);
     free(cpu);

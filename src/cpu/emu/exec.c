@@ -10,6 +10,7 @@
 #include "cpu/emu/exec.h"
 
 #include "cpu/emu/codecache.h"
+#include "cpu/emu/codeshare.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/irq.h"
 #include "machine/machine.h"
@@ -65,6 +66,8 @@ static enum emu_exec_exit check_stops(struct emu_cpu *cpu, const struct emu_exec
         if (machine__stopping(cpu->m))
             return EXEC_MACHINE;
     }
+    if (emu_codeshare_pending(cpu))
+        emu_codeshare_sync(cpu);
     if (cpu->timer_countdown == 0) {
         cpu->timer_countdown = EMU_TIMER_POLL_BLOCKS;
         emu_irq_poll_timers(cpu);
@@ -85,6 +88,7 @@ enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *l
 {
     uint64_t done = 0;
     enum emu_exec_exit why;
+    emu_codeshare_enter(cpu);
     /* vcpu_run has no stop address and no limit: then only pending events are looked at */
     bool bounded = lim->use_stop_rip || lim->max_insns != UINT64_MAX;
     for (;;) {
@@ -131,6 +135,7 @@ enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *l
             }
         }
     }
+    emu_codeshare_leave(cpu);
     cpu->insns += done;
     *retired = done;
     return why;

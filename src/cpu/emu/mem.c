@@ -10,6 +10,7 @@
 #include "cpu/emu/mem.h"
 
 #include "cpu/emu/codecache.h"
+#include "cpu/emu/codeshare.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/irq.h"
 #include "cpu/emu/mmu.h"
@@ -91,9 +92,12 @@ static void access_piece(struct emu_cpu *cpu, struct emu_tlb_entry *e, uint64_t 
     }
     uint8_t *host = (uint8_t *)(e->addend + va);
     if (kind == ACC_WRITE) {
+        uint64_t ppage = e->ppage;
         if (tag & TLB_CODE)
-            emu_code_invalidate_page(cpu, e->ppage);
+            emu_code_invalidate_page(cpu, ppage);
         memcpy(host, buf, size);
+        if (tag & TLB_CODE)
+            emu_codeshare_written(cpu, ppage); /* after the store (codeshare.h) */
     } else {
         memcpy(buf, host, size);
     }

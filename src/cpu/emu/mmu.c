@@ -2,9 +2,13 @@
 /*
  * mmu.c - 4-level page walk with 4 KiB, 2 MiB and 1 GiB pages (SDM vol. 3A,
  * 4.5), permission checks (U/S, R/W with CR0.WP, NX with EFER.NXE; 4.6),
- * accessed/dirty bits written back atomically (4.8), and #PF error codes
- * (4.7). Page-table entries outside RAM read as all-ones, like unclaimed
- * bus reads, and so fault as reserved-bit violations.
+ * accessed/dirty bits written back with a compare-and-swap on the entry as
+ * read, restarting the walk if it changed meanwhile (4.8: "locked
+ * operations"), so that vCPUs walking the same tables, or the guest
+ * editing them, lose no bits and never set bits in an entry the walk did
+ * not use, and #PF error codes (4.7). Page-table entries outside RAM read
+ * as all-ones, like unclaimed bus reads, and so fault as reserved-bit
+ * violations.
  */
 #include "cpu/emu/mmu.h"
 
@@ -64,16 +68,20 @@ int emu_mmu_walk(struct emu_cpu *cpu, uint64_t va, unsigned acc, bool user, stru
         return EMU_NEXT;
     }
 
-    uint64_t *entries[4];
-    uint64_t table = cpu->cr3 & PTE_ADDR;
-    bool rw = true, us = true, nx = false;
-    int level = 3;
+    uint64_t *entries[4], seen[4];
+    uint64_t table;
+    bool rw, us, nx;
+    int level;
     uint64_t pte;
-    for (;; level--) {
+retry:
+    table = cpu->cr3 & PTE_ADDR;
+    rw = true, us = true, nx = false;
+    for (level = 3;; level--) {
         uint64_t addr = table + ((va >> (12 + 9 * level)) & 511) * 8;
         uint64_t *p = guest_memory__hva(&cpu->m->mem, addr, 8);
         entries[level] = p;
-        pte = p ? __atomic_load_n(p, __ATOMIC_RELAXED) : ~0ull;
+        pte = p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : ~0ull;
+        seen[level] = pte;
         if (!(pte & PTE_P))
             return page_fault(cpu, va, acc, user, 0);
         if (pte & rsvd_mask(cpu, level, pte))
@@ -91,13 +99,13 @@ int emu_mmu_walk(struct emu_cpu *cpu, uint64_t va, unsigned acc, bool user, stru
     if ((user && !us) || (kind == ACC_WRITE && !write_ok) || (kind == ACC_EXEC && !exec_ok))
         return page_fault(cpu, va, acc, user, PF_P);
 
-    for (int l = 3; l >= level; l--)
-        if (entries[l] && !(*entries[l] & PTE_A))
-            __atomic_fetch_or(entries[l], PTE_A, __ATOMIC_RELAXED);
-    bool dirty = pte & PTE_D;
-    if (kind == ACC_WRITE && !dirty) {
-        __atomic_fetch_or(entries[level], PTE_D, __ATOMIC_RELAXED);
-        dirty = true;
+    bool dirty = (pte & PTE_D) || kind == ACC_WRITE;
+    for (int l = 3; l >= level; l--) {
+        uint64_t want = seen[l] | PTE_A | (l == level && dirty ? PTE_D : 0);
+        if (want != seen[l] && entries[l] &&
+            !__atomic_compare_exchange_n(entries[l], &seen[l], want, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            goto retry; /* the entry changed under us: walk again */
     }
 
     uint64_t page_bytes = 1ull << (12 + 9 * level);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * emu_modes_code.h - layout shared by emu_modes_code.S (the guest code of
+ * the mode-switch test) and test_emu_modes.c.
+ */
+#ifndef STRATA_TESTS_EMU_MODES_CODE_H
+#define STRATA_TESTS_EMU_MODES_CODE_H
+
+#define MODES_BASE 0x8000 /* guest-physical address of the copy, below 1 MiB */
+
+/* Selectors of the code's own GDT. */
+#define MODES_CODE32 0x08
+#define MODES_DATA   0x10
+#define MODES_CODE64 0x18
+
+/* The data block: inputs and results. */
+#define MODES_R_CX      0x00 /* 16-bit push/pop result */
+#define MODES_R_DX      0x02 /* 16-bit near call result */
+#define MODES_R_INT     0x04 /* AX set by the INT 0x40 handler */
+#define MODES_R_COPY    0x08 /* 4 bytes copied by REP MOVSB */
+#define MODES_R_EDX     0x0c /* 32-bit push/pop result */
+#define MODES_R_COMPAT  0x10 /* written in compatibility mode */
+#define MODES_R_CR3     0x18 /* input: the PML4 address */
+#define MODES_R_LONG    0x20 /* written in 64-bit mode */
+#define MODES_DATA_SIZE 0x28
+
+#ifndef __ASSEMBLER__
+extern const char modes_code_start[], modes_code_data[], modes_code_done[], modes_code_end[];
+#endif
+
+#endif
