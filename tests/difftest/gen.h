@@ -104,6 +104,7 @@ bool gen_stack_string__run(struct gen *g);
 bool gen_system__run(struct gen *g);
 bool gen_branch__run(struct gen *g);
 bool gen_smc__run(struct gen *g);
+bool gen_sse__run(struct gen *g);
 bool gen_x87__run(struct gen *g);
 
 /* Random sequences of 1..DT_MAX_INSNS instructions, until the budget is used up. */

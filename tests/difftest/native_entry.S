@@ -18,6 +18,7 @@
 dt_native_in:       .skip 144
 dt_native_out:      .skip 144
 dt_native_host_rsp: .skip 8
+dt_native_host_mxcsr: .skip 4
 
     .text
 /* void dt_native_enter(void): runs the code at dt_native_in.rip; returns from dt_native_exit. */
@@ -32,6 +33,7 @@ dt_native_enter:
     push %r14
     push %r15
     mov %rsp, dt_native_host_rsp(%rip)
+    stmxcsr dt_native_host_mxcsr(%rip)
     pushq dt_native_in+128(%rip)
     popfq
     mov dt_native_in+8(%rip), %rcx
@@ -75,6 +77,9 @@ dt_native_exit:
     mov %r14, dt_native_out+112(%rip)
     mov %r15, dt_native_out+120(%rip)
     mov dt_native_host_rsp(%rip), %rsp
+    /* SSE and MMX cases: back to the host's MXCSR (callee-saved) and an empty x87 stack. */
+    ldmxcsr dt_native_host_mxcsr(%rip)
+    emms
     pushfq
     popq dt_native_out+128(%rip)
     /* Back to the flags the C ABI expects: DF clear, and no NT/AC/ID left over from POPF tests. */

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * gen_sse.c - enumerated MMX, SSE and SSE2 instructions: every form the
+ * engine implements (moves, packed integer arithmetic, logic, compares,
+ * shifts, shuffles, packs and unpacks, floating-point arithmetic, compares
+ * with all eight predicates, (U)COMISS/SD, every conversion), with edge
+ * values in each lane (zeros of both signs, denormals, the smallest and
+ * largest normals, infinities, QNaNs and SNaNs with payloads, ties for
+ * rounding, the limits of the integer conversions, integer extremes) under
+ * every rounding mode, DAZ and FTZ, preset sticky flags, and now and then
+ * unmasked exceptions (#XM).
+ *
+ * The harness compares GPRs, flags and memory, so each case carries the
+ * SIMD state through memory: it loads MXCSR and the XMM/MMX registers it
+ * uses from an I/O block in the data sandbox (LDMXCSR, MOVDQU, MOVQ), runs
+ * the instruction under test, and stores the registers and MXCSR back into
+ * the block (MOVDQU, MOVQ, STMXCSR). A wrong result therefore shows as
+ * differing sandbox bytes, and the shortest failing prefix ends at the
+ * first store that shows it: the instruction under test is the one
+ * before the stores.
+ */
+#include "gen.h"
+
+#include <string.h>
+
+#include "cpu/vcpu.h"
+
+/* Lane values. */
+enum sse_vt { VT_B, VT_W, VT_D, VT_Q, VT_F32, VT_F64, VT_COUNT };
+
+/* Operand kinds. */
+enum sse_ok { OK_NONE, OK_X, OK_P, OK_R32, OK_R64, OK_M16, OK_M32, OK_M64, OK_M128, OK_I };
+
+/* Immediates. */
+enum sse_imm { IMM_NONE, IMM_ANY, IMM_SHIFT, IMM_CMP, IMM_BYTES };
+
+struct sse_form {
+    ZydisMnemonic mnemonic;
+    uint8_t dst, src, vt, imm;
+};
+
+/* The I/O block: MXCSR and up to two register inputs, then the outputs. */
+#define IO_ADDR       (DT_DATA_ADDR + 0x1f00)
+#define IO_MXCSR_IN   0
+#define IO_REG_IN(k)  (4 + 16 * (k))
+#define IO_REG_OUT(k) (0x40 + 16 * (k))
+#define IO_MXCSR_OUT  0x70
+
+#define M(x) ZYDIS_MNEMONIC_##x
+/* Packed integer operation on XMM (m128) and MMX (m64). */
+#define INT_XP(m, vt)                                                                   \
+    {M(m), OK_X, OK_X, vt, 0}, {M(m), OK_X, OK_M128, vt, 0}, {M(m), OK_P, OK_P, vt, 0}, \
+    {                                                                                   \
+        M(m), OK_P, OK_M64, vt, 0                                                       \
+    }
+#define INT_X(m, vt)               \
+    {M(m), OK_X, OK_X, vt, 0},     \
+    {                              \
+        M(m), OK_X, OK_M128, vt, 0 \
+    }
+#define SHIFT(m, vt)                                        \
+    INT_XP(m, VT_COUNT), {M(m), OK_X, OK_I, vt, IMM_SHIFT}, \
+    {                                                       \
+        M(m), OK_P, OK_I, vt, IMM_SHIFT                     \
+    }
+#define FP(m, vt, mem)         \
+    {M(m), OK_X, OK_X, vt, 0}, \
+    {                          \
+        M(m), OK_X, mem, vt, 0 \
+    }
+#define FP4(op)                                                                           \
+    FP(op##PS, VT_F32, OK_M128), FP(op##SS, VT_F32, OK_M32), FP(op##PD, VT_F64, OK_M128), \
+        FP(op##SD, VT_F64, OK_M64)
+#define CMP(m, vt, mem)              \
+    {M(m), OK_X, OK_X, vt, IMM_CMP}, \
+    {                                \
+        M(m), OK_X, mem, vt, IMM_CMP \
+    }
+
+static const struct sse_form forms[] = {
+    /* moves */
+    {M(MOVAPS), OK_X, OK_X, VT_D, 0},
+    {M(MOVAPS), OK_X, OK_M128, VT_D, 0},
+    {M(MOVAPS), OK_M128, OK_X, VT_D, 0},
+    {M(MOVAPD), OK_X, OK_M128, VT_D, 0},
+    {M(MOVAPD), OK_M128, OK_X, VT_D, 0},
+    {M(MOVDQA), OK_X, OK_X, VT_D, 0},
+    {M(MOVDQA), OK_X, OK_M128, VT_D, 0},
+    {M(MOVDQA), OK_M128, OK_X, VT_D, 0},
+    {M(MOVUPS), OK_X, OK_X, VT_D, 0},
+    {M(MOVUPS), OK_X, OK_M128, VT_D, 0},
+    {M(MOVUPS), OK_M128, OK_X, VT_D, 0},
+    {M(MOVUPD), OK_X, OK_M128, VT_D, 0},
+    {M(MOVUPD), OK_M128, OK_X, VT_D, 0},
+    {M(MOVDQU), OK_X, OK_X, VT_D, 0},
+    {M(MOVDQU), OK_X, OK_M128, VT_D, 0},
+    {M(MOVDQU), OK_M128, OK_X, VT_D, 0},
+    {M(MOVNTPS), OK_M128, OK_X, VT_D, 0},
+    {M(MOVNTPD), OK_M128, OK_X, VT_D, 0},
+    {M(MOVNTDQ), OK_M128, OK_X, VT_D, 0},
+    {M(MOVNTQ), OK_M64, OK_P, VT_D, 0},
+    {M(MOVSS), OK_X, OK_X, VT_D, 0},
+    {M(MOVSS), OK_X, OK_M32, VT_D, 0},
+    {M(MOVSS), OK_M32, OK_X, VT_D, 0},
+    {M(MOVSD), OK_X, OK_X, VT_D, 0},
+    {M(MOVSD), OK_X, OK_M64, VT_D, 0},
+    {M(MOVSD), OK_M64, OK_X, VT_D, 0},
+    {M(MOVLPS), OK_X, OK_M64, VT_D, 0},
+    {M(MOVLPS), OK_M64, OK_X, VT_D, 0},
+    {M(MOVLPD), OK_X, OK_M64, VT_D, 0},
+    {M(MOVLPD), OK_M64, OK_X, VT_D, 0},
+    {M(MOVHPS), OK_X, OK_M64, VT_D, 0},
+    {M(MOVHPS), OK_M64, OK_X, VT_D, 0},
+    {M(MOVHPD), OK_X, OK_M64, VT_D, 0},
+    {M(MOVHPD), OK_M64, OK_X, VT_D, 0},
+    {M(MOVHLPS), OK_X, OK_X, VT_D, 0},
+    {M(MOVLHPS), OK_X, OK_X, VT_D, 0},
+    {M(MOVD), OK_X, OK_R32, VT_D, 0},
+    {M(MOVD), OK_X, OK_M32, VT_D, 0},
+    {M(MOVD), OK_R32, OK_X, VT_D, 0},
+    {M(MOVD), OK_M32, OK_X, VT_D, 0},
+    {M(MOVD), OK_P, OK_R32, VT_D, 0},
+    {M(MOVD), OK_P, OK_M32, VT_D, 0},
+    {M(MOVD), OK_R32, OK_P, VT_D, 0},
+    {M(MOVD), OK_M32, OK_P, VT_D, 0},
+    {M(MOVQ), OK_X, OK_R64, VT_Q, 0},
+    {M(MOVQ), OK_X, OK_M64, VT_Q, 0},
+    {M(MOVQ), OK_R64, OK_X, VT_Q, 0},
+    {M(MOVQ), OK_M64, OK_X, VT_Q, 0},
+    {M(MOVQ), OK_X, OK_X, VT_Q, 0},
+    {M(MOVQ), OK_P, OK_R64, VT_Q, 0},
+    {M(MOVQ), OK_P, OK_M64, VT_Q, 0},
+    {M(MOVQ), OK_R64, OK_P, VT_Q, 0},
+    {M(MOVQ), OK_M64, OK_P, VT_Q, 0},
+    {M(MOVQ), OK_P, OK_P, VT_Q, 0},
+    {M(MOVQ2DQ), OK_X, OK_P, VT_Q, 0},
+    {M(MOVDQ2Q), OK_P, OK_X, VT_Q, 0},
+    {M(MOVMSKPS), OK_R32, OK_X, VT_F32, 0},
+    {M(MOVMSKPD), OK_R32, OK_X, VT_F64, 0},
+    {M(PMOVMSKB), OK_R32, OK_X, VT_B, 0},
+    {M(PMOVMSKB), OK_R32, OK_P, VT_B, 0},
+    {M(MASKMOVDQU), OK_X, OK_X, VT_B, 0},
+    {M(MASKMOVQ), OK_P, OK_P, VT_B, 0},
+    /* packed integer arithmetic */
+    INT_XP(PADDB, VT_B),
+    INT_XP(PADDW, VT_W),
+    INT_XP(PADDD, VT_D),
+    INT_XP(PADDQ, VT_Q),
+    INT_XP(PADDSB, VT_B),
+    INT_XP(PADDSW, VT_W),
+    INT_XP(PADDUSB, VT_B),
+    INT_XP(PADDUSW, VT_W),
+    INT_XP(PSUBB, VT_B),
+    INT_XP(PSUBW, VT_W),
+    INT_XP(PSUBD, VT_D),
+    INT_XP(PSUBQ, VT_Q),
+    INT_XP(PSUBSB, VT_B),
+    INT_XP(PSUBSW, VT_W),
+    INT_XP(PSUBUSB, VT_B),
+    INT_XP(PSUBUSW, VT_W),
+    INT_XP(PMULLW, VT_W),
+    INT_XP(PMULHW, VT_W),
+    INT_XP(PMULHUW, VT_W),
+    INT_XP(PMULUDQ, VT_D),
+    INT_XP(PMADDWD, VT_W),
+    INT_XP(PSADBW, VT_B),
+    INT_XP(PAVGB, VT_B),
+    INT_XP(PAVGW, VT_W),
+    INT_XP(PMINUB, VT_B),
+    INT_XP(PMAXUB, VT_B),
+    INT_XP(PMINSW, VT_W),
+    INT_XP(PMAXSW, VT_W),
+    /* logic and integer compares */
+    INT_XP(PAND, VT_Q),
+    INT_XP(PANDN, VT_Q),
+    INT_XP(POR, VT_Q),
+    INT_XP(PXOR, VT_Q),
+    INT_X(ANDPS, VT_F32),
+    INT_X(ANDNPS, VT_F32),
+    INT_X(ORPS, VT_F32),
+    INT_X(XORPS, VT_F32),
+    INT_X(ANDPD, VT_F64),
+    INT_X(ANDNPD, VT_F64),
+    INT_X(ORPD, VT_F64),
+    INT_X(XORPD, VT_F64),
+    INT_XP(PCMPEQB, VT_B),
+    INT_XP(PCMPEQW, VT_W),
+    INT_XP(PCMPEQD, VT_D),
+    INT_XP(PCMPGTB, VT_B),
+    INT_XP(PCMPGTW, VT_W),
+    INT_XP(PCMPGTD, VT_D),
+    /* shifts */
+    SHIFT(PSLLW, VT_W),
+    SHIFT(PSLLD, VT_D),
+    SHIFT(PSLLQ, VT_Q),
+    SHIFT(PSRLW, VT_W),
+    SHIFT(PSRLD, VT_D),
+    SHIFT(PSRLQ, VT_Q),
+    SHIFT(PSRAW, VT_W),
+    SHIFT(PSRAD, VT_D),
+    {M(PSLLDQ), OK_X, OK_I, VT_B, IMM_BYTES},
+    {M(PSRLDQ), OK_X, OK_I, VT_B, IMM_BYTES},
+    /* shuffles, unpacks, packs, inserts and extracts */
+    {M(PSHUFD), OK_X, OK_X, VT_D, IMM_ANY},
+    {M(PSHUFD), OK_X, OK_M128, VT_D, IMM_ANY},
+    {M(PSHUFLW), OK_X, OK_X, VT_W, IMM_ANY},
+    {M(PSHUFLW), OK_X, OK_M128, VT_W, IMM_ANY},
+    {M(PSHUFHW), OK_X, OK_X, VT_W, IMM_ANY},
+    {M(PSHUFHW), OK_X, OK_M128, VT_W, IMM_ANY},
+    {M(PSHUFW), OK_P, OK_P, VT_W, IMM_ANY},
+    {M(PSHUFW), OK_P, OK_M64, VT_W, IMM_ANY},
+    {M(SHUFPS), OK_X, OK_X, VT_F32, IMM_ANY},
+    {M(SHUFPS), OK_X, OK_M128, VT_F32, IMM_ANY},
+    {M(SHUFPD), OK_X, OK_X, VT_F64, IMM_ANY},
+    {M(SHUFPD), OK_X, OK_M128, VT_F64, IMM_ANY},
+    INT_X(PUNPCKLBW, VT_B),
+    INT_X(PUNPCKLWD, VT_W),
+    INT_X(PUNPCKLDQ, VT_D),
+    {M(PUNPCKLBW), OK_P, OK_P, VT_B, 0},
+    {M(PUNPCKLBW), OK_P, OK_M32, VT_B, 0},
+    {M(PUNPCKLWD), OK_P, OK_P, VT_W, 0},
+    {M(PUNPCKLWD), OK_P, OK_M32, VT_W, 0},
+    {M(PUNPCKLDQ), OK_P, OK_P, VT_D, 0},
+    {M(PUNPCKLDQ), OK_P, OK_M32, VT_D, 0},
+    INT_XP(PUNPCKHBW, VT_B),
+    INT_XP(PUNPCKHWD, VT_W),
+    INT_XP(PUNPCKHDQ, VT_D),
+    INT_X(PUNPCKLQDQ, VT_Q),
+    INT_X(PUNPCKHQDQ, VT_Q),
+    INT_X(UNPCKLPS, VT_F32),
+    INT_X(UNPCKHPS, VT_F32),
+    INT_X(UNPCKLPD, VT_F64),
+    INT_X(UNPCKHPD, VT_F64),
+    INT_XP(PACKSSWB, VT_W),
+    INT_XP(PACKSSDW, VT_D),
+    INT_XP(PACKUSWB, VT_W),
+    {M(PINSRW), OK_X, OK_R32, VT_W, IMM_ANY},
+    {M(PINSRW), OK_X, OK_M16, VT_W, IMM_ANY},
+    {M(PINSRW), OK_P, OK_R32, VT_W, IMM_ANY},
+    {M(PINSRW), OK_P, OK_M16, VT_W, IMM_ANY},
+    {M(PEXTRW), OK_R32, OK_X, VT_W, IMM_ANY},
+    {M(PEXTRW), OK_R32, OK_P, VT_W, IMM_ANY},
+    /* floating-point arithmetic */
+    FP4(ADD),
+    FP4(SUB),
+    FP4(MUL),
+    FP4(DIV),
+    FP4(MIN),
+    FP4(MAX),
+    FP4(SQRT),
+    FP(RCPPS, VT_F32, OK_M128),
+    FP(RCPSS, VT_F32, OK_M32),
+    FP(RSQRTPS, VT_F32, OK_M128),
+    FP(RSQRTSS, VT_F32, OK_M32),
+    CMP(CMPPS, VT_F32, OK_M128),
+    CMP(CMPSS, VT_F32, OK_M32),
+    CMP(CMPPD, VT_F64, OK_M128),
+    CMP(CMPSD, VT_F64, OK_M64),
+    FP(COMISS, VT_F32, OK_M32),
+    FP(UCOMISS, VT_F32, OK_M32),
+    FP(COMISD, VT_F64, OK_M64),
+    FP(UCOMISD, VT_F64, OK_M64),
+    /* conversions */
+    FP(CVTDQ2PS, VT_D, OK_M128),
+    FP(CVTPS2DQ, VT_F32, OK_M128),
+    FP(CVTTPS2DQ, VT_F32, OK_M128),
+    FP(CVTDQ2PD, VT_D, OK_M64),
+    FP(CVTPD2DQ, VT_F64, OK_M128),
+    FP(CVTTPD2DQ, VT_F64, OK_M128),
+    FP(CVTPS2PD, VT_F32, OK_M64),
+    FP(CVTPD2PS, VT_F64, OK_M128),
+    FP(CVTSS2SD, VT_F32, OK_M32),
+    FP(CVTSD2SS, VT_F64, OK_M64),
+    {M(CVTSI2SS), OK_X, OK_R32, VT_D, 0},
+    {M(CVTSI2SS), OK_X, OK_R64, VT_Q, 0},
+    {M(CVTSI2SS), OK_X, OK_M32, VT_D, 0},
+    {M(CVTSI2SS), OK_X, OK_M64, VT_Q, 0},
+    {M(CVTSI2SD), OK_X, OK_R32, VT_D, 0},
+    {M(CVTSI2SD), OK_X, OK_R64, VT_Q, 0},
+    {M(CVTSI2SD), OK_X, OK_M32, VT_D, 0},
+    {M(CVTSI2SD), OK_X, OK_M64, VT_Q, 0},
+    {M(CVTSS2SI), OK_R32, OK_X, VT_F32, 0},
+    {M(CVTSS2SI), OK_R64, OK_X, VT_F32, 0},
+    {M(CVTSS2SI), OK_R32, OK_M32, VT_F32, 0},
+    {M(CVTSS2SI), OK_R64, OK_M32, VT_F32, 0},
+    {M(CVTTSS2SI), OK_R32, OK_X, VT_F32, 0},
+    {M(CVTTSS2SI), OK_R64, OK_X, VT_F32, 0},
+    {M(CVTTSS2SI), OK_R32, OK_M32, VT_F32, 0},
+    {M(CVTTSS2SI), OK_R64, OK_M32, VT_F32, 0},
+    {M(CVTSD2SI), OK_R32, OK_X, VT_F64, 0},
+    {M(CVTSD2SI), OK_R64, OK_X, VT_F64, 0},
+    {M(CVTSD2SI), OK_R32, OK_M64, VT_F64, 0},
+    {M(CVTSD2SI), OK_R64, OK_M64, VT_F64, 0},
+    {M(CVTTSD2SI), OK_R32, OK_X, VT_F64, 0},
+    {M(CVTTSD2SI), OK_R64, OK_X, VT_F64, 0},
+    {M(CVTTSD2SI), OK_R32, OK_M64, VT_F64, 0},
+    {M(CVTTSD2SI), OK_R64, OK_M64, VT_F64, 0},
+    {M(CVTPI2PS), OK_X, OK_P, VT_D, 0},
+    {M(CVTPI2PS), OK_X, OK_M64, VT_D, 0},
+    {M(CVTPI2PD), OK_X, OK_P, VT_D, 0},
+    {M(CVTPI2PD), OK_X, OK_M64, VT_D, 0},
+    {M(CVTPS2PI), OK_P, OK_X, VT_F32, 0},
+    {M(CVTPS2PI), OK_P, OK_M64, VT_F32, 0},
+    {M(CVTTPS2PI), OK_P, OK_X, VT_F32, 0},
+    {M(CVTTPS2PI), OK_P, OK_M64, VT_F32, 0},
+    {M(CVTPD2PI), OK_P, OK_X, VT_F64, 0},
+    {M(CVTPD2PI), OK_P, OK_M128, VT_F64, 0},
+    {M(CVTTPD2PI), OK_P, OK_X, VT_F64, 0},
+    {M(CVTTPD2PI), OK_P, OK_M128, VT_F64, 0},
+};
+
+static const uint32_t f32_edges[] = {
+    0x00000000, 0x80000000, 0x3f800000, 0xbfc00000, 0x00000001, 0x007fffff, 0x80000001, 0x00800000,
+    0x80800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7fc12345,
+    0x7f800001, 0xff912345, 0x3f000000, 0x3fc00000, 0x40200000, 0x3eaaaaab, 0x4f000000, 0xcf000000,
+    0x4effffff, 0xcf000001, 0x5f000000, 0xdf000000, 0x0c000000, 0x73000000, 0x00400000, 0x4b800001,
+};
+
+static const uint64_t f64_edges[] = {
+    0x0000000000000000, 0x8000000000000000, 0x3ff0000000000000, 0xbff8000000000000,
+    0x0000000000000001, 0x000fffffffffffff, 0x8000000000000001, 0x0010000000000000,
+    0x7fefffffffffffff, 0xffefffffffffffff, 0x7ff0000000000000, 0xfff0000000000000,
+    0x7ff8000000000000, 0xfff8000000000000, 0x7ff8000012345678, 0x7ff0000000000001,
+    0xfff4000000000000, 0x3fe0000000000000, 0x3ff8000000000000, 0x4004000000000000,
+    0x3fd5555555555555, 0x41e0000000000000, 0xc1e0000000000000, 0x41dfffffffe00000,
+    0xc1e0000000200000, 0x43e0000000000000, 0xc3e0000000000000, 0x3690000000000000,
+    0x47f0000000000000, 0x0200000000000000, 0x36a0000000000001, 0x3810000000000000,
+};
+
+static uint64_t float_value(struct gen *g, bool wide)
+{
+    struct rng *r = &g->rng;
+    unsigned pick = (unsigned)rng__below(r, 48);
+    if (pick < 32)
+        return wide ? f64_edges[pick] : f32_edges[pick];
+    uint64_t v = rng__next(r);
+    if (pick < 40)
+        return wide ? v : (uint32_t)v;
+    /* a random normal number of moderate exponent */
+    if (wide)
+        return (v & 0x800fffffffffffffull) | ((uint64_t)(1023 - 40 + rng__below(r, 80)) << 52);
+    return (v & 0x807fffffu) | ((uint32_t)(127 - 20 + rng__below(r, 40)) << 23);
+}
+
+/* One lane value of kind vt. */
+static uint64_t lane_value(struct gen *g, enum sse_vt vt)
+{
+    switch (vt) {
+    case VT_B: return gen__edge(g, 8, (unsigned)rng__below(&g->rng, GEN_NEDGE));
+    case VT_W: return gen__edge(g, 16, (unsigned)rng__below(&g->rng, GEN_NEDGE));
+    case VT_D: return gen__edge(g, 32, (unsigned)rng__below(&g->rng, GEN_NEDGE));
+    case VT_F32: return float_value(g, false);
+    case VT_F64: return float_value(g, true);
+    case VT_COUNT: {
+        /* shift counts: around the element widths, sometimes huge */
+        static const uint64_t counts[] = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255};
+        unsigned k = (unsigned)rng__below(&g->rng, 18);
+        if (k < 15)
+            return counts[k];
+        return k == 15 ? rng__next(&g->rng) : 1ull << (32 + rng__below(&g->rng, 32));
+    }
+    default: return gen__edge(g, 64, (unsigned)rng__below(&g->rng, GEN_NEDGE));
+    }
+}
+
+static unsigned lane_bytes(enum sse_vt vt)
+{
+    switch (vt) {
+    case VT_B: return 1;
+    case VT_W: return 2;
+    case VT_D:
+    case VT_F32: return 4;
+    default: return 8;
+    }
+}
+
+/* size bytes of lanes of kind vt; a shift count sits in the low 8 bytes. */
+static void fill(struct gen *g, enum sse_vt vt, uint8_t *out, unsigned size)
+{
+    unsigned lane = lane_bytes(vt);
+    for (unsigned k = 0; k < size; k += lane) {
+        uint64_t v = lane_value(g, vt);
+        if (vt == VT_COUNT && k > 0)
+            v = rng__below(&g->rng, 4) ? 0 : rng__next(&g->rng);
+        memcpy(out + k, &v, lane);
+    }
+}
+
+/* A random MXCSR: any rounding, DAZ/FTZ now and then, some preset flags, rarely unmasked. */
+static uint32_t random_mxcsr(struct gen *g)
+{
+    struct rng *r = &g->rng;
+    uint32_t mx = 0x1f80 | (uint32_t)rng__below(r, 4) << 13;
+    if (rng__below(r, 4) == 0)
+        mx |= 0x40; /* DAZ */
+    if (rng__below(r, 4) == 0)
+        mx |= 0x8000; /* FTZ */
+    if (rng__below(r, 4) == 0)
+        mx |= (uint32_t)rng__below(r, 64); /* sticky flags */
+    if (rng__below(r, 8) == 0)
+        mx &= ~((uint32_t)rng__below(r, 64) << 7); /* unmask some: #XM natively */
+    return mx;
+}
+
+/*
+ * A memory operand (gen__mem) that a 16-byte aligned form finds aligned
+ * seven times in eight, so that the values, not only the #GP, get tested.
+ */
+static ZydisEncoderOperand sse_mem(struct gen *g, unsigned size, const uint8_t *value)
+{
+    ZydisEncoderOperand op = gen__mem(g, size, NULL);
+    uint64_t addr = g->mem_addr;
+    bool in_sandbox = addr >= DT_DATA_ADDR && addr + size <= DT_DATA_END;
+    if (size == 16 && (addr & 15) && in_sandbox && rng__below(&g->rng, 8) &&
+        op.mem.base >= ZYDIS_REGISTER_RAX && op.mem.base <= ZYDIS_REGISTER_R15) {
+        g->c.in.gpr[op.mem.base - ZYDIS_REGISTER_RAX] -= addr & 15;
+        addr &= ~15ull;
+        g->mem_addr = addr;
+    }
+    gen__poke(g, addr, size, value);
+    return op;
+}
+
+static unsigned mem_size(uint8_t kind)
+{
+    switch (kind) {
+    case OK_M16: return 2;
+    case OK_M32: return 4;
+    case OK_M64: return 8;
+    default: return 16;
+    }
+}
+
+static ZydisRegister simd_reg(uint8_t kind, unsigned n)
+{
+    return kind == OK_X ? ZYDIS_REGISTER_XMM0 + n : ZYDIS_REGISTER_MM0 + (n & 7);
+}
+
+static int64_t imm_value(struct gen *g, uint8_t kind)
+{
+    struct rng *r = &g->rng;
+    switch (kind) {
+    case IMM_SHIFT: {
+        static const uint8_t counts[] = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255};
+        return counts[rng__below(r, sizeof(counts))];
+    }
+    case IMM_CMP: return rng__below(r, 4) ? (int64_t)rng__below(r, 8) : (int64_t)rng__below(r, 256);
+    case IMM_BYTES:
+        return rng__below(r, 4) ? (int64_t)rng__below(r, 17) : (int64_t)rng__below(r, 256);
+    default: return (int64_t)rng__below(r, 256);
+    }
+}
+
+/* Builds and runs one case of form f. */
+static bool one_case(struct gen *g, const struct sse_form *f)
+{
+    struct rng *r = &g->rng;
+    gen__begin(g);
+    g->legacy8 = false;
+    if (f->mnemonic == ZYDIS_MNEMONIC_MASKMOVDQU || f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ) {
+        /* the implicit destination DS:[RDI], now and then straddling the sandbox's edge */
+        gen__claim(g, CPU_RDI);
+        unsigned n = f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ ? 8 : 16;
+        g->c.in.gpr[CPU_RDI] = rng__below(r, 16) ? DT_DATA_ADDR + rng__below(r, DT_DATA_SIZE - n)
+                                                 : DT_DATA_END - n + 1 + rng__below(r, n - 1);
+    }
+    unsigned io = gen__reg(g, 64);
+    gen__set(g, io, 64, IO_ADDR);
+    ZydisRegister io_reg = gpr_reg(io, 64);
+
+    struct {
+        uint32_t mxcsr;
+        uint8_t regs[2][16];
+    } __attribute__((packed)) in;
+    in.mxcsr = random_mxcsr(g);
+
+    uint8_t kinds[2] = {f->dst, f->src};
+    ZydisEncoderOperand ops[3];
+    unsigned nops = 2;
+    unsigned regno[2] = {(unsigned)rng__below(r, 16), (unsigned)rng__below(r, 16)};
+    if (kinds[0] == kinds[1] && regno[0] == regno[1] && rng__below(r, 8))
+        regno[1] = (regno[1] + 1 + (unsigned)rng__below(r, 7)) % 16;
+    if (kinds[0] == OK_P && kinds[1] == OK_P && (regno[0] & 7) == (regno[1] & 7) &&
+        rng__below(r, 8))
+        regno[1] = regno[0] + 1;
+    for (unsigned k = 0; k < 2; k++) {
+        /* a shift's count operand has its own values; the shifted register gets any bits */
+        fill(g, k == 0 && f->vt == VT_COUNT ? VT_Q : (enum sse_vt)f->vt, in.regs[k], 16);
+        switch (kinds[k]) {
+        case OK_X:
+        case OK_P: ops[k] = op_reg(simd_reg(kinds[k], regno[k])); break;
+        case OK_R32:
+        case OK_R64: {
+            unsigned reg = gen__reg(g, 64);
+            uint64_t v;
+            memcpy(&v, in.regs[k], 8);
+            gen__set(g, reg, 64, k == 1 ? v : rng__next(r));
+            ops[k] = op_reg(gpr_reg(reg, kinds[k] == OK_R32 ? 32 : 64));
+            break;
+        }
+        case OK_I: ops[k] = op_imm(imm_value(g, f->imm)); break;
+        default: ops[k] = sse_mem(g, mem_size(kinds[k]), in.regs[k]); break;
+        }
+    }
+    if (f->imm && f->src != OK_I) {
+        ops[2] = op_imm(imm_value(g, f->imm));
+        nops = 3;
+    }
+    gen__poke(g, IO_ADDR, sizeof(in), &in);
+
+    /* LDMXCSR, the register loads, the instruction, the stores, STMXCSR */
+    ZydisEncoderOperand mx_in = op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_MXCSR_IN, 4);
+    gen__emit(g, ZYDIS_MNEMONIC_LDMXCSR, 0, 1, &mx_in);
+    for (unsigned k = 0; k < 2; k++) {
+        if (kinds[k] != OK_X && kinds[k] != OK_P)
+            continue;
+        bool x = kinds[k] == OK_X;
+        ZydisEncoderOperand ld[2] = {
+            ops[k], op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_REG_IN(k), x ? 16 : 8)};
+        gen__emit(g, x ? ZYDIS_MNEMONIC_MOVDQU : ZYDIS_MNEMONIC_MOVQ, 0, 2, ld);
+    }
+    gen__emit(g, f->mnemonic, 0, nops, ops);
+    for (unsigned k = 0; k < 2; k++) {
+        if (kinds[k] != OK_X && kinds[k] != OK_P)
+            continue;
+        bool x = kinds[k] == OK_X;
+        ZydisEncoderOperand st[2] = {
+            op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_REG_OUT(k), x ? 16 : 8), ops[k]};
+        gen__emit(g, x ? ZYDIS_MNEMONIC_MOVDQU : ZYDIS_MNEMONIC_MOVQ, 0, 2, st);
+    }
+    ZydisEncoderOperand mx_out = op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_MXCSR_OUT, 4);
+    gen__emit(g, ZYDIS_MNEMONIC_STMXCSR, 0, 1, &mx_out);
+    return gen__run(g);
+}
+
+/*
+ * Cases per form: more where values and rounding matter, and more again in
+ * longer runs (make difftest N=...), where the default run's 150,000 cases
+ * leave little room after the enumeration.
+ */
+static unsigned cases_of(const struct gen *g, const struct sse_form *f)
+{
+    uint64_t scale = g->runner->budget / 150000;
+    unsigned base = f->vt == VT_F32 || f->vt == VT_F64 ? 96 : 32;
+    return base * (unsigned)(scale < 1 ? 1 : scale > 8 ? 8 : scale);
+}
+
+bool gen_sse__run(struct gen *g)
+{
+    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+        for (unsigned n = cases_of(g, &forms[k]); n; n--)
+            if (!one_case(g, &forms[k]))
+                return false;
+    return true;
+}
