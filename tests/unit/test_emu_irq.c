@@ -5,8 +5,9 @@
  * the MMU, the LAPIC timer in one-shot and TSC-deadline mode (the TSC
  * offset honoured), HLT sleeping instead of spinning, a device line
  * through the IOAPIC, CR8 as the TPR, IA32_APIC_BASE and the x2APIC MSRs,
- * the STI shadow, NMI blocking until IRET (SDM vol. 3A, 6.7.1), and the
- * CPUID leaves that describe the timers.
+ * the STI shadow, NMI blocking until IRET (SDM vol. 3A, 6.7.1), INIT and
+ * SIPI starting a second vCPU in real mode, and the CPUID leaves that
+ * describe the timers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,18 +31,23 @@
 #define IPI_VECTOR   0x41
 #define DEVICE_GSI   4
 #define DEVICE_VEC   0x44
+#define AP_VECTOR    0x08 /* the AP starts at 0x8000 */
 
 /* xAPIC registers (offsets in the page) */
 #define APIC_TPR     0x80
 #define APIC_SVR     0xf0
 #define APIC_ISR     0x100
 #define APIC_ICR_LO  0x300
+#define APIC_ICR_HI  0x310
 #define APIC_LVTT    0x320
 #define APIC_TMICT   0x380
 #define APIC_TDCR    0x3e0
 #define SVR_ENABLED  0x1ff
 #define ICR_SELF     (1u << 18)
 #define ICR_NMI      (4u << 8)
+#define ICR_INIT     (5u << 8)
+#define ICR_STARTUP  (6u << 8)
+#define ICR_ASSERT   (1u << 14)
 #define LVT_DEADLINE (2u << 17)
 
 /* A little x86-64 assembler: the instructions the tests need. */
@@ -327,6 +333,39 @@ static void nmi_is_blocked_until_iret(void **state)
     assert_int_equal(stack_word(f, 0), main_loop);
 }
 
+static void init_and_startup_ipi_start_an_ap(void **state)
+{
+    (void)state;
+    struct emu_fixture f;
+    struct err err;
+    fix_init_cpus(&f, 2);
+    *fix_pte(&f, APIC) = LAYOUT_LAPIC_BASE | PTE_P | PTE_W;
+    struct cpu_state ap;
+    assert_int_equal(emu_engine_ops.get_state(&f.m.vcpus[1], &ap, &err), 0);
+    assert_int_equal(ap.mp_state, CPU_MP_WAIT_FOR_SIPI);
+    assert_int_equal(ap.apic_base, 0xfee00800); /* enabled, not the BSP */
+
+    struct code c = {0};
+    store32(&c, APIC + APIC_SVR, SVR_ENABLED);
+    store32(&c, APIC + APIC_ICR_HI, 1u << 24);
+    store32(&c, APIC + APIC_ICR_LO, ICR_ASSERT | ICR_INIT);
+    store32(&c, APIC + APIC_ICR_LO, ICR_ASSERT | ICR_STARTUP | AP_VECTOR);
+    uint64_t end = place(&f, FIX_CODE, &c);
+    fix_code(&f, AP_VECTOR << 12, (const uint8_t[]){0x90, 0x90}, 2); /* nop; nop */
+    assert_int_equal(fix_run(&f, end, 100).reason, EMU_STOP_RIP);
+
+    struct emu_stop_info info;
+    assert_int_equal(emu__run_until(&f.m.vcpus[1], ~0ull, 1, &info, &err), 0);
+    assert_int_equal(info.reason, EMU_STOP_LIMIT);
+    assert_int_equal(emu_engine_ops.get_state(&f.m.vcpus[1], &ap, &err), 0);
+    assert_int_equal(ap.mp_state, CPU_MP_RUNNABLE);
+    assert_int_equal(ap.cs.selector, AP_VECTOR << 8);
+    assert_int_equal(ap.cs.base, AP_VECTOR << 12);
+    assert_int_equal(ap.rip, 1);
+    assert_int_equal(ap.cr0 & 1, 0); /* real mode */
+    fix_destroy(&f);
+}
+
 static void cpuid_describes_the_timers(void **state)
 {
     struct emu_fixture *f = *state;
@@ -358,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(apic_base_and_x2apic_msrs, setup, teardown),
         cmocka_unit_test_setup_teardown(interrupt_waits_for_the_sti_shadow, setup, teardown),
         cmocka_unit_test_setup_teardown(nmi_is_blocked_until_iret, setup, teardown),
+        cmocka_unit_test(init_and_startup_ipi_start_an_ap),
         cmocka_unit_test_setup_teardown(cpuid_describes_the_timers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
