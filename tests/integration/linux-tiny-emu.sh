@@ -6,7 +6,10 @@
 # the VM through the exit device with status 0.
 #
 # Checks: the kernel's own console lines ("Linux version", "Run /init") and
-# INIT-OK on stdout, exit status 0 within --timeout 120. Skips (77) when the
+# INIT-OK on stdout, exit status 0 through the exit device (no panic, no
+# reset) within --timeout 120 (panic=-1: a kernel
+# panic, e.g. an /init that cannot reach the exit device, resets the VM at
+# once instead of hanging until the timeout). Skips (77) when the
 # tiny kernel is not built: that takes minutes, so `make test` does not build
 # it by itself.
 set -euo pipefail
@@ -31,7 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 start=$(date +%s.%N)
 "$strata" run --engine=emu --kernel "$guest/tiny-vmlinux" --initrd "$guest/tiny-initrd.img" \
-    --append "console=ttyS0" --timeout 120 "$@" \
+    --append "console=ttyS0 panic=-1" --timeout 120 "$@" \
     </dev/null >"$tmp/stdout" 2>"$tmp/stderr" || status=$?
 end=$(date +%s.%N)
 
@@ -50,4 +53,6 @@ grep -q 'Linux version' "$tmp/stdout" || fail "no 'Linux version' on stdout"
 grep -q 'Run /init' "$tmp/stdout" || fail "the kernel did not start /init"
 grep -qx 'INIT-OK' <(tr -d '\r' <"$tmp/stdout") || fail "no INIT-OK line on stdout"
 ((status == 0)) || fail "exit status $status, want 0"
+! grep -q 'Kernel panic' "$tmp/stdout" || fail "the kernel panicked"
+! grep -q 'guest reset' "$tmp/stderr" || fail "the VM was reset instead of ended through the exit device"
 echo "PASS: $name"
