@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_emu_cpuid.c - the emu engine's CPUID model (src/cpu/emu/cpuid.c,
+ * docs/emu-cpuid.md) and the MSR its Intel identity brings along: the
+ * vendor and the leaves that describe the local APIC and the timers (SDM
+ * vol. 2, CPUID leaves 01H, 15H, 16H), and IA32_BIOS_SIGN_ID, which Linux
+ * writes and reads on every Intel CPU to learn the microcode revision.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpu/emu/cpu.h"
+#include "cpu/emu/sysregs.h"
+#include "emu_fixture.h"
+
+static int setup(void **state)
+{
+    static struct emu_fixture f;
+    fix_init(&f);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fix_destroy(*state);
+    return 0;
+}
+
+static void cpuid_describes_the_apic_and_the_timers(void **state)
+{
+    struct emu_fixture *f = *state;
+    const struct emu_cpu *cpu = f->m.vcpus[0].engine;
+    uint32_t r[4];
+    emu_cpuid(cpu, 0, 0, r);
+    assert_true(r[0] >= 0x16);
+    assert_memory_equal(&r[1], "Genu", 4);
+    assert_memory_equal(&r[3], "ineI", 4);
+    assert_memory_equal(&r[2], "ntel", 4);
+    emu_cpuid(cpu, 1, 0, r);
+    assert_true(r[3] & (1u << 9));  /* APIC */
+    assert_true(r[2] & (1u << 21)); /* x2APIC */
+    assert_true(r[2] & (1u << 24)); /* TSC-deadline */
+    emu_cpuid(cpu, 0x15, 0, r);     /* TSC = crystal * EBX / EAX = 1 GHz */
+    assert_int_equal(r[0], 1);
+    assert_int_equal(r[1], 1);
+    assert_int_equal(r[2], 1000000000);
+    emu_cpuid(cpu, 0x16, 0, r); /* MHz */
+    assert_int_equal(r[0], 1000);
+    assert_int_equal(r[1], 1000);
+    assert_int_equal(r[2], 1000);
+}
+
+/* wrmsr 0x8b, 0; cpuid; rdmsr 0x8b: Linux's intel_get_microcode_revision(). */
+static void microcode_revision_reads_zero(void **state)
+{
+    struct emu_fixture *f = *state;
+    static const uint8_t code[] = {
+        0xb9, 0x8b, 0x00, 0x00, 0x00,             /* mov ecx, 0x8b */
+        0x31, 0xc0,                               /* xor eax, eax */
+        0x31, 0xd2,                               /* xor edx, edx */
+        0x0f, 0x30,                               /* wrmsr */
+        0xb8, 0x01, 0x00, 0x00, 0x00,             /* mov eax, 1 */
+        0x0f, 0xa2,                               /* cpuid */
+        0xb9, 0x8b, 0x00, 0x00, 0x00,             /* mov ecx, 0x8b */
+        0x48, 0xc7, 0xc2, 0xff, 0xff, 0xff, 0xff, /* mov rdx, -1 */
+        0x0f, 0x32,                               /* rdmsr */
+    };
+    fix_code(f, FIX_CODE, code, sizeof(code));
+    struct emu_stop_info info = fix_run(f, FIX_CODE + sizeof(code), 100);
+    assert_int_equal(info.reason, EMU_STOP_RIP);
+    assert_int_equal(f->st.gpr[CPU_RAX], 0);
+    assert_int_equal(f->st.gpr[CPU_RDX], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(cpuid_describes_the_apic_and_the_timers, setup, teardown),
+        cmocka_unit_test_setup_teardown(microcode_revision_reads_zero, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
