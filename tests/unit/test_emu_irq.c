@@ -4,7 +4,8 @@
  * (src/cpu/emu/irq.c, docs/platform.md): the xAPIC page reached through
  * the MMU, the LAPIC timer in one-shot and TSC-deadline mode (the TSC
  * offset honoured), HLT sleeping instead of spinning, a device line
- * through the IOAPIC, CR8 as the TPR, IA32_APIC_BASE and the x2APIC MSRs,
+ * through the IOAPIC, CR8 as the TPR, the LAPIC and a pending NMI in the
+ * vCPU state, IA32_APIC_BASE and the x2APIC MSRs,
  * the STI shadow, NMI blocking until IRET (SDM vol. 3A, 6.7.1), and INIT
  * and SIPI starting a second vCPU in real mode.
  */
@@ -258,6 +259,30 @@ static void cr8_is_the_task_priority(void **state)
     assert_int_equal(lapic_reg(&f->st, APIC_TPR), 0x30);
 }
 
+/* set_state loads the LAPIC page image, TPR included, and a pending NMI; get_state reads them. */
+static void state_carries_the_lapic(void **state)
+{
+    struct emu_fixture *f = *state;
+    struct code c = {0};
+    EMIT(&c, 0x44, 0x0f, 0x20, 0xc0); /* mov rax, cr8 */
+    uint64_t loop = FIX_CODE + c.n;
+    EMIT(&c, 0xeb, 0xfe); /* jmp $ */
+    place(f, FIX_CODE, &c);
+    uint32_t tpr = 0x20, svr = SVR_ENABLED;
+    memcpy(f->st.lapic + APIC_TPR, &tpr, 4);
+    memcpy(f->st.lapic + APIC_SVR, &svr, 4);
+    f->st.nmi_pending = true;
+
+    assert_int_equal(fix_run(f, FIX_HANDLER, 100).reason, EMU_STOP_RIP); /* the NMI */
+    assert_int_equal(stack_word(f, 0), FIX_CODE); /* taken before the first instruction */
+    assert_false(f->st.nmi_pending);
+    assert_int_equal(lapic_reg(&f->st, APIC_SVR), SVR_ENABLED);
+    assert_int_equal(f->st.cr8, 2);
+    fix_enter(f, FIX_CODE, false);
+    assert_int_equal(fix_run(f, loop, 100).reason, EMU_STOP_RIP);
+    assert_int_equal(f->st.gpr[CPU_RAX], 2);
+}
+
 static void apic_base_and_x2apic_msrs(void **state)
 {
     struct emu_fixture *f = *state;
@@ -373,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tsc_deadline_follows_the_guest_tsc, setup, teardown),
         cmocka_unit_test_setup_teardown(device_line_through_the_ioapic, setup, teardown),
         cmocka_unit_test_setup_teardown(cr8_is_the_task_priority, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_carries_the_lapic, setup, teardown),
         cmocka_unit_test_setup_teardown(apic_base_and_x2apic_msrs, setup, teardown),
         cmocka_unit_test_setup_teardown(interrupt_waits_for_the_sti_shadow, setup, teardown),
         cmocka_unit_test_setup_teardown(nmi_is_blocked_until_iret, setup, teardown),
