@@ -170,14 +170,16 @@ static int add_to_page(struct emu_cpu *cpu, struct emu_block *b, uint64_t ppage,
 
 /* Copies the (up to 15) bytes at va into buf, across a page end if needed. */
 static int fetch_across(struct emu_cpu *cpu, uint64_t va, const uint8_t *host, size_t in_page,
-                        uint8_t *buf, uint64_t *ppage2, uint32_t *epoch2)
+                        uint8_t *buf, uint64_t *ppage2, bool *cache)
 {
     const uint8_t *host2;
     memcpy(buf, host, in_page);
     int st = emu_mem_fetch_page(cpu, va + in_page, ppage2, &host2);
     if (st)
         return st;
-    *epoch2 = emu_codeshare_mark(cpu, *ppage2); /* before the bytes are read */
+    /* the page joins the holders, and its epoch is judged, before its bytes are read */
+    uint32_t epoch = emu_codeshare_mark(cpu, *ppage2);
+    *cache = *cache && emu_codeshare_settled(cpu, epoch);
     memcpy(buf + in_page, host2, ZYDIS_MAX_INSTRUCTION_LENGTH - in_page);
     return EMU_NEXT;
 }
@@ -198,7 +200,8 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
     }
     *b = (struct emu_block){
         .vaddr = rip, .paddr = ppage | (pc & ~PAGE_MASK), .ppage2 = ~0ull, .mode = cpu->mode};
-    uint32_t epoch = emu_codeshare_mark(cpu, ppage), epoch2 = 0; /* before the bytes are read */
+    /* the page joins the holders, and its epoch is judged, before its bytes are read */
+    *cache = emu_codeshare_settled(cpu, emu_codeshare_mark(cpu, ppage));
 
     uint64_t va = pc;
     unsigned n = 0;
@@ -211,7 +214,7 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
         if (r == DECODE_NEED_MORE) {
             uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
             uint64_t ppage2;
-            if (fetch_across(cpu, va, page + off, in_page, buf, &ppage2, &epoch2)) {
+            if (fetch_across(cpu, va, page + off, in_page, buf, &ppage2, cache)) {
                 if (n == 0) {
                     if (!find_page(c, ppage) || !find_page(c, ppage)->blocks)
                         release_page(cpu, ppage);
@@ -240,8 +243,6 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
         emu_code_flush_all(cpu);
         return emu_code_lookup(cpu);
     }
-    *cache = emu_codeshare_settled(cpu, epoch) &&
-             (b->ppage2 == ~0ull || emu_codeshare_settled(cpu, epoch2));
     if (!*cache)
         return b; /* young: on the page lists, so that a store kills it, but not findable */
     unsigned h = block_hash(b->paddr);

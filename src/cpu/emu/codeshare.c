@@ -182,10 +182,23 @@ void emu_codeshare_written(struct emu_cpu *cpu, uint64_t ppage)
     if (!w)
         return;
     atomic_thread_fence(memory_order_seq_cst); /* the store before the holder set */
-    uint32_t others = HOLDERS(atomic_load(w)) & ~self_bit(cpu);
-    for (unsigned k = 0; others; k++, others >>= 1)
-        if ((others & 1) && cpu->share->cpus[k].cpu)
+    uint32_t bit = self_bit(cpu), others;
+    uint64_t old = atomic_load(w), new;
+    do {
+        others = HOLDERS(old) & ~bit;
+        if (!others)
+            break;
+        new = (HOLDERS(old) & bit) ? old & ~(uint64_t)others : 0;
+    } while (!atomic_compare_exchange_weak(w, &old, new));
+    /*
+     * The other holders' blocks are condemned: they kill them at their next
+     * block boundary, whatever is stored meanwhile, and decode afresh.
+     */
+    for (unsigned k = 0; others >> k; k++)
+        if (((others >> k) & 1) && cpu->share->cpus[k].cpu)
             post(&cpu->share->cpus[k], ppage);
+    if (!emu_codeshare_has_code(cpu, ppage))
+        emu_tlb_unprotect_code(cpu, ppage); /* the stores that follow take the fast path */
 }
 
 /* Sets TLB_CODE on every writable entry of a page that any vCPU holds code from. */

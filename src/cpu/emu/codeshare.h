@@ -10,10 +10,12 @@
  * which it became code. Every vCPU's TLB write-protects (TLB_CODE) the
  * pages whose holder set is not empty, so a store to a page without code
  * - the common case - costs what it cost before. A store through a
- * protected entry kills the writer's own blocks at once, and after the
- * store posts the page to the other holders' inboxes and raises their
- * exit_request; each of them kills its blocks at its next block boundary,
- * which is when the hardware too may still run the old instruction.
+ * protected entry kills the writer's own blocks at once; after the store
+ * it removes the other holders from the set and posts the page to their
+ * inboxes, raising their exit_request: each of them kills all its blocks
+ * on the page at its next block boundary (when the hardware too may still
+ * run the old instruction) and decodes afresh. The set is then empty, so
+ * the writer's further stores to the page are fast again.
  *
  * When a page gains its first holder, the other vCPUs' TLBs may still map
  * it writable without TLB_CODE. The page takes a new epoch (from a global
@@ -22,12 +24,15 @@
  * TLB against the words and acknowledges that epoch. Until every running
  * vCPU has acknowledged the page's epoch, blocks decoded from it are
  * "young": they run once and are not cached, so no stale decode survives a
- * store that slipped through an unprotected entry. A vCPU that is not
- * executing (halted, waiting for SIPI, outside emu_exec) acknowledges
- * nothing and holds up nobody: it re-protects before it runs again. The
- * holder bit is set before the bytes are read and a store is followed by
- * a full fence before the holder set is read, so either the decoder sees
- * the new bytes or the writer sees the holder.
+ * store that slipped through an unprotected entry. Whether a block is
+ * young is judged before its bytes are read: a vCPU's acknowledgement
+ * (release) follows its earlier stores, so a decoder that has seen it
+ * (acquire) reads them too. A vCPU asleep in HLT or wait-for-SIPI
+ * acknowledges nothing and holds up nobody: it re-protects when it wakes,
+ * before it touches memory. The holder bit is set before the bytes are
+ * read, and a store is followed by a full fence before the holder set is
+ * read, so either the decoder sees the new bytes or the writer sees the
+ * holder.
  */
 #ifndef STRATA_CPU_EMU_CODESHARE_H
 #define STRATA_CPU_EMU_CODESHARE_H
@@ -44,7 +49,7 @@
 struct codeshare_cpu {
     struct emu_cpu *cpu;
     atomic_uint acked;    /* epoch up to which its TLB protects every code page */
-    atomic_bool running;  /* inside emu_exec: its TLB may map code pages */
+    atomic_bool running;  /* not asleep: its TLB may map code pages */
     atomic_bool pending;  /* re-protect or inbox work waits */
     pthread_mutex_t lock; /* guards the inbox */
     unsigned ninbox;
@@ -74,10 +79,10 @@ bool emu_codeshare_unmark(struct emu_cpu *cpu, uint64_t ppage);
 /* Whether blocks decoded from a page of that epoch may be cached (see above). */
 bool emu_codeshare_settled(struct emu_cpu *cpu, uint32_t epoch);
 
-/* After this vCPU stored to ppage through a protected entry: tells the other holders. */
+/* After this vCPU stored to ppage through a protected entry: condemns the other holders' blocks. */
 void emu_codeshare_written(struct emu_cpu *cpu, uint64_t ppage);
 
-/* emu_exec's entry and exit: the vCPU starts (re-protecting first) or stops running code. */
+/* The vCPU (re)starts running code, re-protecting first (emu_exec, a wake-up), or sleeps. */
 void emu_codeshare_enter(struct emu_cpu *cpu);
 void emu_codeshare_leave(struct emu_cpu *cpu);
 

@@ -135,7 +135,6 @@ enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *l
             }
         }
     }
-    emu_codeshare_leave(cpu);
     cpu->insns += done;
     *retired = done;
     return why;

@@ -10,6 +10,7 @@
  */
 #include "cpu/emu/irq.h"
 
+#include "cpu/emu/codeshare.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/mmu.h"
 #include "cpu/emu/state.h"
@@ -170,6 +171,7 @@ void emu_irq_halt(struct emu_cpu *cpu)
         /* kicks take cpu->lock too: an event raised after the test above wakes the wait */
         pthread_mutex_lock(&cpu->lock);
         if (!wakes(cpu) && !machine__stopping(cpu->m)) {
+            emu_codeshare_leave(cpu); /* asleep, it holds up no decoder (codeshare.h) */
             if (deadline == PLATFORM_NO_DEADLINE) {
                 pthread_cond_wait(&cpu->wake, &cpu->lock);
             } else {
@@ -179,6 +181,7 @@ void emu_irq_halt(struct emu_cpu *cpu)
             }
         }
         pthread_mutex_unlock(&cpu->lock);
+        emu_codeshare_enter(cpu); /* re-protects before it touches memory again */
     }
 }
 

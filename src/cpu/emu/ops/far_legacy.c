@@ -163,6 +163,7 @@ HANDLER(IRET_l)
         return st;
     stack_set_sp(cpu, cpu->r[CPU_RSP] + 3 * size);
     emu_popf_load(cpu, flags, size);
+    cpu->nmi_blocked = false; /* IRET ends NMI blocking (SDM vol. 3A, 6.7.1) */
     return commit_far(cpu, i, &cs, off);
 }
 
