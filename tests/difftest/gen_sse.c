@@ -39,12 +39,17 @@ struct sse_form {
     uint8_t dst, src, vt, imm;
 };
 
-/* The I/O block: MXCSR and up to two register inputs, then the outputs. */
+/*
+ * The I/O block: MXCSR and up to two register inputs, then the outputs, all
+ * aligned (so that cases with RFLAGS.AC set fault only in the instruction
+ * under test), and room for the stack of the POPF that sets AC.
+ */
 #define IO_ADDR       (DT_DATA_ADDR + 0x1f00)
 #define IO_MXCSR_IN   0
-#define IO_REG_IN(k)  (4 + 16 * (k))
+#define IO_REG_IN(k)  (16 + 16 * (k))
 #define IO_REG_OUT(k) (0x40 + 16 * (k))
 #define IO_MXCSR_OUT  0x70
+#define IO_STACK_TOP  0xc0
 
 #define M(x) ZYDIS_MNEMONIC_##x
 /* Packed integer operation on XMM (m128) and MMX (m64). */
@@ -421,6 +426,11 @@ static ZydisEncoderOperand sse_mem(struct gen *g, unsigned size, const uint8_t *
     return op;
 }
 
+static bool is_mem(uint8_t kind)
+{
+    return kind >= OK_M16 && kind <= OK_M128;
+}
+
 static unsigned mem_size(uint8_t kind)
 {
     switch (kind) {
@@ -457,7 +467,9 @@ static bool one_case(struct gen *g, const struct sse_form *f)
     struct rng *r = &g->rng;
     gen__begin(g);
     g->legacy8 = false;
-    if (f->mnemonic == ZYDIS_MNEMONIC_MASKMOVDQU || f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ) {
+    bool maskmov =
+        f->mnemonic == ZYDIS_MNEMONIC_MASKMOVDQU || f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ;
+    if (maskmov) {
         /* the implicit destination DS:[RDI], now and then straddling the sandbox's edge */
         gen__claim(g, CPU_RDI);
         unsigned n = f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ ? 8 : 16;
@@ -469,10 +481,15 @@ static bool one_case(struct gen *g, const struct sse_form *f)
     ZydisRegister io_reg = gpr_reg(io, 64);
 
     struct {
-        uint32_t mxcsr;
+        uint32_t mxcsr, pad[3];
         uint8_t regs[2][16];
-    } __attribute__((packed)) in;
-    in.mxcsr = random_mxcsr(g);
+    } in = {.mxcsr = random_mxcsr(g)};
+    /* alignment checks now and then: POPF sets RFLAGS.AC (CR0.AM is set on both sides) */
+    bool ac = (is_mem(f->dst) || is_mem(f->src) || maskmov) && rng__below(r, 8) == 0;
+    if (ac) {
+        gen__claim(g, CPU_RSP);
+        g->c.in.gpr[CPU_RSP] = IO_ADDR + IO_STACK_TOP;
+    }
 
     uint8_t kinds[2] = {f->dst, f->src};
     ZydisEncoderOperand ops[3];
@@ -508,7 +525,12 @@ static bool one_case(struct gen *g, const struct sse_form *f)
     }
     gen__poke(g, IO_ADDR, sizeof(in), &in);
 
-    /* LDMXCSR, the register loads, the instruction, the stores, STMXCSR */
+    /* (PUSH, POPF,) LDMXCSR, the register loads, the instruction, the stores, STMXCSR */
+    if (ac) {
+        ZydisEncoderOperand flags = op_imm((int32_t)(DT_AC | (rng__next(r) & DT_FLAGS_STATUS)));
+        gen__emit(g, ZYDIS_MNEMONIC_PUSH, 0, 1, &flags);
+        gen__emit(g, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL);
+    }
     ZydisEncoderOperand mx_in = op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_MXCSR_IN, 4);
     gen__emit(g, ZYDIS_MNEMONIC_LDMXCSR, 0, 1, &mx_in);
     for (unsigned k = 0; k < 2; k++) {

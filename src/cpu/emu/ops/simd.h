@@ -16,6 +16,9 @@
  * Memory operands: 128-bit operands of legacy SSE instructions must be
  * 16-byte aligned (#GP(0)) except in the explicitly unaligned moves
  * (MOVUPS/MOVUPD/MOVDQU/MASKMOVDQU); 16-, 32- and 64-bit operands never are.
+ * With alignment checking on (CPL 3, CR0.AM, RFLAGS.AC) every operand that
+ * is not a multiple of its size raises #AC(0), 128-bit ones included, as
+ * the reference CPU does.
  *
  * Floating point is computed by the host's own SSE unit, which is what
  * makes results bit-exact (rounding, NaN propagation, DAZ/FTZ, denormal and
@@ -153,8 +156,11 @@ static inline int simd_read16(struct emu_cpu *cpu, const struct emu_insn *i, boo
                               xmm_t *out)
 {
     uint64_t va = insn_ea(cpu, i);
-    if (aligned && unlikely(va & 15))
-        return emu_raise_gp0(cpu);
+    if (unlikely(va & 15)) {
+        int st = aligned ? emu_raise_gp0(cpu) : mem_check_align(cpu, va, 16, acc_of_seg(i->seg));
+        if (st)
+            return st;
+    }
     struct emu_tlb_entry *e = tlb_entry(cpu, cpu->mmu_idx, va);
     if (likely(e->tag_read == (va & PAGE_MASK) && fits_page(va, 16))) {
         out->i = _mm_loadu_si128((const __m128i *)(e->addend + va));
@@ -167,8 +173,11 @@ static inline int simd_write16(struct emu_cpu *cpu, const struct emu_insn *i, bo
                                const xmm_t *v)
 {
     uint64_t va = insn_ea(cpu, i);
-    if (aligned && unlikely(va & 15))
-        return emu_raise_gp0(cpu);
+    if (unlikely(va & 15)) {
+        int st = aligned ? emu_raise_gp0(cpu) : mem_check_align(cpu, va, 16, acc_of_seg(i->seg));
+        if (st)
+            return st;
+    }
     struct emu_tlb_entry *e = tlb_entry(cpu, cpu->mmu_idx, va);
     if (likely(e->tag_write == (va & PAGE_MASK) && fits_page(va, 16))) {
         _mm_storeu_si128((__m128i *)(e->addend + va), v->i);

@@ -357,17 +357,25 @@ static const struct simd_form pmovmskb_forms[] = {
  * MASKMOVDQU/MASKMOVQ: the bytes of data whose mask byte has its top bit
  * set go to DS:rDI. Write access to the whole operand is checked first, so
  * a fault stores nothing; the selected bytes are then stored one by one,
- * the others are not touched (not even rewritten).
+ * the others are not touched (not even rewritten), whatever the mask.
+ * With alignment checks on, rDI must be a multiple of 8 (else #AC), for
+ * both, as on the reference CPU.
  */
 static int masked_store(struct emu_cpu *cpu, const struct emu_insn *i, const uint8_t *data,
                         const uint8_t *mask, unsigned n)
 {
     uint64_t va = insn_ea(cpu, i);
     unsigned acc = acc_of_seg(i->seg);
-    struct emu_rmw m;
-    int st = mem_rmw_begin(cpu, va, n, acc, &m);
+    struct emu_rmw m = {.va = va, .size = n, .acc = acc};
+    int st = mem_check_align(cpu, va, 8, acc);
     if (st)
         return st;
+    struct emu_tlb_entry *e = tlb_entry(cpu, cpu->mmu_idx, va);
+    if (e->tag_write == (va & PAGE_MASK) && fits_page(va, n)) {
+        m.host = (void *)(e->addend + va);
+    } else if ((st = emu_mem_rmw_begin_slow(cpu, &m))) {
+        return st;
+    }
     for (unsigned k = 0; k < n; k++) {
         if (!(mask[k] & 0x80))
             continue;
