@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * cpuid.c - the emu engine's one CPUID model (documented in
- * docs/emu-cpuid.md). It advertises what the engine implements, plus the
- * x86-64 baseline (x87 FPU, FXSR, SSE, SSE2) that 64-bit Linux refuses to
- * boot without; the docs say how far those are implemented. Bit positions
+ * docs/emu-cpuid.md). It advertises what the engine implements and
+ * nothing more (the x86-64 baseline that 64-bit Linux refuses to boot
+ * without, x87 FPU, FXSR, MMX, SSE, SSE2, included). Bit positions
  * follow SDM vol. 2, CPUID, tables 3-8 to 3-10 and leaves 15H/16H, and AMD
  * APM vol. 3, E.4.
  */
@@ -15,10 +15,11 @@
 #define BIT(n) (1u << (n))
 
 /* Leaf 1 EDX */
-#define F1D                                                                                   \
-    (BIT(0) /*FPU*/ | BIT(2) /*DE*/ | BIT(3) /*PSE*/ | BIT(4) /*TSC*/ | BIT(5) /*MSR*/ |      \
-     BIT(6) /*PAE*/ | BIT(8) /*CX8*/ | BIT(9) /*APIC*/ | BIT(13) /*PGE*/ | BIT(15) /*CMOV*/ | \
-     BIT(16) /*PAT*/ | BIT(19) /*CLFSH*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | BIT(26) /*SSE2*/)
+#define F1D                                                                                       \
+    (BIT(0) /*FPU*/ | BIT(2) /*DE*/ | BIT(3) /*PSE*/ | BIT(4) /*TSC*/ | BIT(5) /*MSR*/ |          \
+     BIT(6) /*PAE*/ | BIT(8) /*CX8*/ | BIT(9) /*APIC*/ | BIT(13) /*PGE*/ | BIT(15) /*CMOV*/ |     \
+     BIT(16) /*PAT*/ | BIT(19) /*CLFSH*/ | BIT(23) /*MMX*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | \
+     BIT(26) /*SSE2*/)
 /* Leaf 1 ECX */
 #define F1C                                                                                        \
     (BIT(13) /*CMPXCHG16B*/ | BIT(21) /*x2APIC*/ | BIT(23) /*POPCNT*/ | BIT(24) /*TSC-deadline*/ | \
