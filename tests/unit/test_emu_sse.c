@@ -148,6 +148,14 @@ static void control_registers_gate_sse_and_mmx(void **state)
     assert_int_equal(run_to(f, FIX_CODE + 3).vector, 7);
     f->st.cr0 = cr0 | 0x4;
     assert_int_equal(run_to(f, FIX_CODE + 3).vector, 6);
+
+    /* a pending x87 exception: #MF with CR0.NE, ignored without */
+    uint16_t fsw = 0x80 | 0x1; /* ES, IE */
+    memcpy(f->st.fxsave + FX_FSW, &fsw, 2);
+    f->st.cr0 = cr0;
+    assert_int_equal(run_to(f, FIX_CODE + 3).vector, 16);
+    f->st.cr0 = cr0 & ~0x20ull; /* NE */
+    assert_int_equal(run_to(f, FIX_CODE + 3).reason, EMU_STOP_RIP);
 }
 
 static void masked_exceptions_set_flags(void **state)

@@ -83,8 +83,8 @@ int mmx_enter_slow(struct emu_cpu *cpu)
         return emu_raise(cpu, EXC_NM);
     uint16_t fsw;
     memcpy(&fsw, cpu->fx + FX_FSW, 2);
-    if (fsw & FSW_ES)
-        return emu_raise(cpu, EXC_MF);
+    if ((fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
+        return emu_raise(cpu, EXC_MF); /* with CR0.NE clear: as if IGNNE# were asserted (x87.h) */
     unsigned top = (fsw & FSW_TOP) >> 11;
     if (top) {
         /* The image holds ST0-7; with TOP = 0, STn is Rn, which was ST((n - TOP) & 7). */

@@ -7,11 +7,12 @@
  * x87 register Rn, which is the image slot STn at 32 + 16n once an MMX
  * instruction has set TOP to 0 (SDM vol. 1, 9.5.1).
  *
- * Entry checks (SDM vol. 3A, 13.1 and tables 22-? of vol. 2 "exception
+ * Entry checks (SDM vol. 3A, 13.1, and vol. 2A, 2.5 "exception
  * classes"): an SSE instruction raises #UD with CR0.EM set or CR4.OSFXSR
  * clear and #NM with CR0.TS set; an MMX instruction #UD with CR0.EM, #NM
- * with CR0.TS, #MF with an x87 exception pending, and then makes the x87 ->
- * MMX transition (TOP = 0, all tags valid) before anything else.
+ * with CR0.TS, #MF with an x87 exception pending (and CR0.NE set), and then
+ * makes the x87 -> MMX transition (TOP = 0, all tags valid) before anything
+ * else.
  *
  * Memory operands: 128-bit operands of legacy SSE instructions must be
  * 16-byte aligned (#GP(0)) except in the explicitly unaligned moves
