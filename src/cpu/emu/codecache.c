@@ -178,8 +178,8 @@ static int fetch_across(struct emu_cpu *cpu, uint64_t va, const uint8_t *host, s
     if (st)
         return st;
     /* the page joins the holders, and its epoch is judged, before its bytes are read */
-    uint32_t epoch = emu_codeshare_mark(cpu, *ppage2);
-    *cache = *cache && emu_codeshare_settled(cpu, epoch);
+    emu_codeshare_mark(cpu, *ppage2);
+    *cache = *cache && emu_codeshare_settled(cpu, *ppage2);
     memcpy(buf + in_page, host2, ZYDIS_MAX_INSTRUCTION_LENGTH - in_page);
     return EMU_NEXT;
 }
@@ -201,7 +201,8 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
     *b = (struct emu_block){
         .vaddr = rip, .paddr = ppage | (pc & ~PAGE_MASK), .ppage2 = ~0ull, .mode = cpu->mode};
     /* the page joins the holders, and its epoch is judged, before its bytes are read */
-    *cache = emu_codeshare_settled(cpu, emu_codeshare_mark(cpu, ppage));
+    emu_codeshare_mark(cpu, ppage);
+    *cache = emu_codeshare_settled(cpu, ppage);
 
     uint64_t va = pc;
     unsigned n = 0;

@@ -108,20 +108,20 @@ static void ask_to_reprotect(struct emu_cpu *cpu)
     }
 }
 
-uint32_t emu_codeshare_mark(struct emu_cpu *cpu, uint64_t ppage)
+void emu_codeshare_mark(struct emu_cpu *cpu, uint64_t ppage)
 {
     _Atomic uint64_t *w = page_word(cpu, ppage);
     if (!w)
-        return 0;
+        return;
     uint32_t bit = self_bit(cpu);
     uint64_t old = atomic_load(w), new;
     do {
         if (HOLDERS(old) & bit)
-            return EPOCH(old);
+            return;
         new = HOLDERS(old) ? old | bit : (uint64_t)CODESHARE_EPOCH_PENDING << 32 | bit;
     } while (!atomic_compare_exchange_weak(w, &old, new));
     if (HOLDERS(old))
-        return EPOCH(new);
+        return;
     /*
      * First holder: the epoch is taken after the word is marked, so a vCPU
      * that acknowledges it has rescanned its TLB after the mark.
@@ -132,7 +132,6 @@ uint32_t emu_codeshare_mark(struct emu_cpu *cpu, uint64_t ppage)
            !atomic_compare_exchange_weak(w, &cur, (uint64_t)epoch << 32 | HOLDERS(cur)))
         ;
     ask_to_reprotect(cpu);
-    return epoch;
 }
 
 bool emu_codeshare_unmark(struct emu_cpu *cpu, uint64_t ppage)
@@ -148,14 +147,19 @@ bool emu_codeshare_unmark(struct emu_cpu *cpu, uint64_t ppage)
     return HOLDERS(new) == 0;
 }
 
-bool emu_codeshare_settled(struct emu_cpu *cpu, uint32_t epoch)
+bool emu_codeshare_settled(struct emu_cpu *cpu, uint64_t ppage)
 {
-    if (epoch == CODESHARE_EPOCH_PENDING)
-        return false;
+    _Atomic uint64_t *w = page_word(cpu, ppage);
+    if (!w)
+        return true;
+    uint64_t word = atomic_load_explicit(w, memory_order_acquire);
+    uint32_t epoch = EPOCH(word);
     struct emu_codeshare *s = cpu->share;
     for (unsigned k = 0; k < CODESHARE_MAX_CPUS; k++) {
         struct codeshare_cpu *c = &s->cpus[k];
-        if (c->cpu && c->cpu != cpu && atomic_load(&c->running) && atomic_load(&c->acked) < epoch)
+        if (!c->cpu || c->cpu == cpu || (HOLDERS(word) >> k) & 1 || !atomic_load(&c->running))
+            continue; /* a holder protects the page since it marked it */
+        if (epoch == CODESHARE_EPOCH_PENDING || atomic_load(&c->acked) < epoch)
             return false;
     }
     return true;

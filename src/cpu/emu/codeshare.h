@@ -22,7 +22,8 @@
  * counter, after its word is marked) and every running vCPU is asked to
  * re-protect: at its next block boundary it reads the counter, rescans its
  * TLB against the words and acknowledges that epoch. Until every running
- * vCPU has acknowledged the page's epoch, blocks decoded from it are
+ * vCPU has acknowledged the page's epoch or become a holder itself (a
+ * holder protects the page from its mark on), blocks decoded from it are
  * "young": they run once and are not cached, so no stale decode survives a
  * store that slipped through an unprotected entry. Whether a block is
  * young is judged before its bytes are read: a vCPU's acknowledgement
@@ -72,12 +73,16 @@ void emu_codeshare_detach(struct emu_cpu *cpu);
 /* Whether any vCPU holds decoded code from ppage (TLB fills write-protect it then). */
 bool emu_codeshare_has_code(const struct emu_cpu *cpu, uint64_t ppage);
 
-/* This vCPU starts decoding from ppage: adds it to the holders; returns the page's epoch. */
-uint32_t emu_codeshare_mark(struct emu_cpu *cpu, uint64_t ppage);
+/* This vCPU starts decoding from ppage: adds it to the holders. */
+void emu_codeshare_mark(struct emu_cpu *cpu, uint64_t ppage);
 /* This vCPU's blocks on ppage are gone; true if no vCPU holds code there any more. */
 bool emu_codeshare_unmark(struct emu_cpu *cpu, uint64_t ppage);
-/* Whether blocks decoded from a page of that epoch may be cached (see above). */
-bool emu_codeshare_settled(struct emu_cpu *cpu, uint32_t epoch);
+/*
+ * After mark: whether blocks decoded from ppage may be cached, that is
+ * whether every other running vCPU holds the page or has acknowledged its
+ * epoch (see above).
+ */
+bool emu_codeshare_settled(struct emu_cpu *cpu, uint64_t ppage);
 
 /* After this vCPU stored to ppage through a protected entry: condemns the other holders' blocks. */
 void emu_codeshare_written(struct emu_cpu *cpu, uint64_t ppage);
