@@ -56,6 +56,12 @@ static void real_to_long_mode(void **state)
     enter_real_mode(f, MODES_BASE);
 
     struct emu_stop_info info = fix_run(f, copy_address(modes_code_done), 1000);
+    assert_int_equal(info.reason, EMU_STOP_EXCEPTION);
+    assert_int_equal(info.vector, 13);
+    assert_int_equal(info.error_code, MODES_GP_SELECTOR & ~3u);
+    assert_int_equal(f->st.rip, copy_address(modes_code_gp));
+    fix_deliver(f, &info); /* through the 32-bit gate, which skips the instruction */
+    info = fix_run(f, copy_address(modes_code_done), 1000);
     assert_int_equal(info.reason, EMU_STOP_RIP);
     assert_int_equal(f->st.cs.selector, MODES_CODE64);
     assert_true(f->st.cs.l);
@@ -69,12 +75,20 @@ static void real_to_long_mode(void **state)
     assert_int_equal(v16, 0x5678);
     memcpy(&v16, data + MODES_R_INT, 2);
     assert_int_equal(v16, 0xabcd);
+    memcpy(&v16, data + MODES_R_POPA, 2);
+    assert_int_equal(v16, 0x2222);
+    memcpy(&v16, data + MODES_R_FAR, 2);
+    assert_int_equal(v16, 0x7777);
     assert_memory_equal(data + MODES_R_COPY, "mode", 4);
     uint32_t v32;
     memcpy(&v32, data + MODES_R_EDX, 4);
     assert_int_equal(v32, 0xcafef00d);
     memcpy(&v32, data + MODES_R_COMPAT, 4);
     assert_int_equal(v32, 0x32323232);
+    memcpy(&v32, data + MODES_R_INT32, 4);
+    assert_int_equal(v32, 0x41414141);
+    memcpy(&v32, data + MODES_R_GPERR, 4);
+    assert_int_equal(v32, MODES_GP_SELECTOR & ~3u);
     uint64_t v64;
     memcpy(&v64, data + MODES_R_LONG, 8);
     assert_int_equal(v64, 0x6464646464646464ull);
