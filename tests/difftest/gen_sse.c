@@ -8,7 +8,8 @@
  * largest normals, infinities, QNaNs and SNaNs with payloads, ties for
  * rounding, the limits of the integer conversions, integer extremes) under
  * every rounding mode, DAZ and FTZ, preset sticky flags, and now and then
- * unmasked exceptions (#XM).
+ * unmasked exceptions (#XM); then sequences of 2 to 6 random forms on
+ * XMM0-5 and MM0-3 with values flowing between them.
  *
  * The harness compares GPRs, flags and memory, so each case carries the
  * SIMD state through memory: it loads MXCSR and the XMM/MMX registers it
@@ -461,24 +462,87 @@ static int64_t imm_value(struct gen *g, uint8_t kind)
     }
 }
 
+/* Sets RDI for MASKMOVDQU/MASKMOVQ: in the sandbox, now and then straddling its edge. */
+static bool maskmov_target(struct gen *g, const struct sse_form *f)
+{
+    struct rng *r = &g->rng;
+    if (f->mnemonic != ZYDIS_MNEMONIC_MASKMOVDQU && f->mnemonic != ZYDIS_MNEMONIC_MASKMOVQ)
+        return false;
+    gen__claim(g, CPU_RDI);
+    unsigned n = f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ ? 8 : 16;
+    g->c.in.gpr[CPU_RDI] = rng__below(r, 16) ? DT_DATA_ADDR + rng__below(r, DT_DATA_SIZE - n)
+                                             : DT_DATA_END - n + 1 + rng__below(r, n - 1);
+    return true;
+}
+
+/*
+ * Emits the instruction of form f with XMM/MMX operands regno[0..1], fresh
+ * general registers (a source holds the first 8 bytes of value[k]), memory
+ * holding value[k], and immediates of the form's kind.
+ */
+static void emit_form(struct gen *g, const struct sse_form *f, const unsigned regno[2],
+                      const uint8_t value[2][16])
+{
+    const uint8_t kinds[2] = {f->dst, f->src};
+    ZydisEncoderOperand ops[3];
+    unsigned nops = 2;
+    for (unsigned k = 0; k < 2; k++) {
+        switch (kinds[k]) {
+        case OK_X:
+        case OK_P: ops[k] = op_reg(simd_reg(kinds[k], regno[k])); break;
+        case OK_R32:
+        case OK_R64: {
+            unsigned reg = gen__reg(g, 64);
+            uint64_t v;
+            memcpy(&v, value[k], 8);
+            gen__set(g, reg, 64, k == 1 ? v : rng__next(&g->rng));
+            ops[k] = op_reg(gpr_reg(reg, kinds[k] == OK_R32 ? 32 : 64));
+            break;
+        }
+        case OK_I: ops[k] = op_imm(imm_value(g, f->imm)); break;
+        default: ops[k] = sse_mem(g, mem_size(kinds[k]), value[k]); break;
+        }
+    }
+    if (f->imm && f->src != OK_I) {
+        ops[2] = op_imm(imm_value(g, f->imm));
+        nops = 3;
+    }
+    gen__emit(g, f->mnemonic, 0, nops, ops);
+}
+
+/* MOVDQU/MOVQ of XMM or MMX register n from or to [io + disp]. */
+static void move_reg(struct gen *g, uint8_t kind, unsigned n, ZydisRegister io, int64_t disp,
+                     bool store)
+{
+    bool x = kind == OK_X;
+    ZydisEncoderOperand reg = op_reg(simd_reg(kind, n));
+    ZydisEncoderOperand mem = op_mem(io, ZYDIS_REGISTER_NONE, 0, disp, x ? 16 : 8);
+    ZydisEncoderOperand ops[2] = {store ? mem : reg, store ? reg : mem};
+    gen__emit(g, x ? ZYDIS_MNEMONIC_MOVDQU : ZYDIS_MNEMONIC_MOVQ, 0, 2, ops);
+}
+
+static void mxcsr_io(struct gen *g, ZydisRegister io, int64_t disp, bool store)
+{
+    ZydisEncoderOperand mem = op_mem(io, ZYDIS_REGISTER_NONE, 0, disp, 4);
+    gen__emit(g, store ? ZYDIS_MNEMONIC_STMXCSR : ZYDIS_MNEMONIC_LDMXCSR, 0, 1, &mem);
+}
+
+/* A fresh register pointing at the I/O block at addr. */
+static ZydisRegister io_base(struct gen *g, uint64_t addr)
+{
+    unsigned io = gen__reg(g, 64);
+    gen__set(g, io, 64, addr);
+    return gpr_reg(io, 64);
+}
+
 /* Builds and runs one case of form f. */
 static bool one_case(struct gen *g, const struct sse_form *f)
 {
     struct rng *r = &g->rng;
     gen__begin(g);
     g->legacy8 = false;
-    bool maskmov =
-        f->mnemonic == ZYDIS_MNEMONIC_MASKMOVDQU || f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ;
-    if (maskmov) {
-        /* the implicit destination DS:[RDI], now and then straddling the sandbox's edge */
-        gen__claim(g, CPU_RDI);
-        unsigned n = f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ ? 8 : 16;
-        g->c.in.gpr[CPU_RDI] = rng__below(r, 16) ? DT_DATA_ADDR + rng__below(r, DT_DATA_SIZE - n)
-                                                 : DT_DATA_END - n + 1 + rng__below(r, n - 1);
-    }
-    unsigned io = gen__reg(g, 64);
-    gen__set(g, io, 64, IO_ADDR);
-    ZydisRegister io_reg = gpr_reg(io, 64);
+    bool maskmov = maskmov_target(g, f);
+    ZydisRegister io = io_base(g, IO_ADDR);
 
     struct {
         uint32_t mxcsr, pad[3];
@@ -491,39 +555,16 @@ static bool one_case(struct gen *g, const struct sse_form *f)
         g->c.in.gpr[CPU_RSP] = IO_ADDR + IO_STACK_TOP;
     }
 
-    uint8_t kinds[2] = {f->dst, f->src};
-    ZydisEncoderOperand ops[3];
-    unsigned nops = 2;
+    const uint8_t kinds[2] = {f->dst, f->src};
     unsigned regno[2] = {(unsigned)rng__below(r, 16), (unsigned)rng__below(r, 16)};
     if (kinds[0] == kinds[1] && regno[0] == regno[1] && rng__below(r, 8))
         regno[1] = (regno[1] + 1 + (unsigned)rng__below(r, 7)) % 16;
     if (kinds[0] == OK_P && kinds[1] == OK_P && (regno[0] & 7) == (regno[1] & 7) &&
         rng__below(r, 8))
         regno[1] = regno[0] + 1;
-    for (unsigned k = 0; k < 2; k++) {
-        /* a shift's count operand has its own values; the shifted register gets any bits */
+    /* a shift's count operand has its own values; the shifted register gets any bits */
+    for (unsigned k = 0; k < 2; k++)
         fill(g, k == 0 && f->vt == VT_COUNT ? VT_Q : (enum sse_vt)f->vt, in.regs[k], 16);
-        switch (kinds[k]) {
-        case OK_X:
-        case OK_P: ops[k] = op_reg(simd_reg(kinds[k], regno[k])); break;
-        case OK_R32:
-        case OK_R64: {
-            unsigned reg = gen__reg(g, 64);
-            uint64_t v;
-            memcpy(&v, in.regs[k], 8);
-            gen__set(g, reg, 64, k == 1 ? v : rng__next(r));
-            ops[k] = op_reg(gpr_reg(reg, kinds[k] == OK_R32 ? 32 : 64));
-            break;
-        }
-        case OK_I: ops[k] = op_imm(imm_value(g, f->imm)); break;
-        default: ops[k] = sse_mem(g, mem_size(kinds[k]), in.regs[k]); break;
-        }
-    }
-    if (f->imm && f->src != OK_I) {
-        ops[2] = op_imm(imm_value(g, f->imm));
-        nops = 3;
-    }
-    gen__poke(g, IO_ADDR, sizeof(in), &in);
 
     /* (PUSH, POPF,) LDMXCSR, the register loads, the instruction, the stores, STMXCSR */
     if (ac) {
@@ -531,27 +572,79 @@ static bool one_case(struct gen *g, const struct sse_form *f)
         gen__emit(g, ZYDIS_MNEMONIC_PUSH, 0, 1, &flags);
         gen__emit(g, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL);
     }
-    ZydisEncoderOperand mx_in = op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_MXCSR_IN, 4);
-    gen__emit(g, ZYDIS_MNEMONIC_LDMXCSR, 0, 1, &mx_in);
-    for (unsigned k = 0; k < 2; k++) {
-        if (kinds[k] != OK_X && kinds[k] != OK_P)
-            continue;
-        bool x = kinds[k] == OK_X;
-        ZydisEncoderOperand ld[2] = {
-            ops[k], op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_REG_IN(k), x ? 16 : 8)};
-        gen__emit(g, x ? ZYDIS_MNEMONIC_MOVDQU : ZYDIS_MNEMONIC_MOVQ, 0, 2, ld);
+    mxcsr_io(g, io, IO_MXCSR_IN, false);
+    for (unsigned k = 0; k < 2; k++)
+        if (kinds[k] == OK_X || kinds[k] == OK_P)
+            move_reg(g, kinds[k], regno[k], io, IO_REG_IN(k), false);
+    emit_form(g, f, regno, (const uint8_t(*)[16])in.regs);
+    for (unsigned k = 0; k < 2; k++)
+        if (kinds[k] == OK_X || kinds[k] == OK_P)
+            move_reg(g, kinds[k], regno[k], io, IO_REG_OUT(k), true);
+    mxcsr_io(g, io, IO_MXCSR_OUT, true);
+    gen__poke(g, IO_ADDR, sizeof(in), &in);
+    return gen__run(g);
+}
+
+/*
+ * Sequences: 2 to 6 instructions of random forms on XMM0-5 and MM0-3, so
+ * that values, flags and MXCSR flow from one to the next, and a handler
+ * that touched a register it should not shows. The I/O block holds MXCSR
+ * and all ten registers, in and out.
+ */
+#define SEQ_IO_ADDR (DT_DATA_ADDR + 0x1e00)
+#define SEQ_XMM     6
+#define SEQ_MMX     4
+#define SEQ_X_IN(k) (16 + 16 * (k))
+#define SEQ_P_IN(k) (16 + 16 * SEQ_XMM + 8 * (k))
+#define SEQ_OUT     0x100
+#define SEQ_MXCSR   (SEQ_OUT + 0xc0)
+
+static bool one_sequence(struct gen *g)
+{
+    static const enum sse_vt lanes[] = {VT_B, VT_W, VT_D, VT_Q, VT_F32, VT_F64, VT_F32, VT_F64};
+    struct rng *r = &g->rng;
+    gen__begin(g);
+    g->legacy8 = false;
+    ZydisRegister io = io_base(g, SEQ_IO_ADDR);
+    struct {
+        uint32_t mxcsr, pad[3];
+        uint8_t x[SEQ_XMM][16];
+        uint8_t p[SEQ_MMX][8];
+    } in = {.mxcsr = random_mxcsr(g)};
+    for (unsigned k = 0; k < SEQ_XMM; k++)
+        fill(g, lanes[rng__below(r, 8)], in.x[k], 16);
+    for (unsigned k = 0; k < SEQ_MMX; k++)
+        fill(g, lanes[rng__below(r, 4)], in.p[k], 8);
+
+    mxcsr_io(g, io, 0, false);
+    for (unsigned k = 0; k < SEQ_XMM; k++)
+        move_reg(g, OK_X, k, io, SEQ_X_IN(k), false);
+    for (unsigned k = 0; k < SEQ_MMX; k++)
+        move_reg(g, OK_P, k, io, SEQ_P_IN(k), false);
+    for (unsigned n = 2 + (unsigned)rng__below(r, 5); n; n--) {
+        const struct sse_form *f = &forms[rng__below(r, sizeof(forms) / sizeof(forms[0]))];
+        bool maskmov =
+            f->mnemonic == ZYDIS_MNEMONIC_MASKMOVDQU || f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ;
+        if (maskmov && (g->used & (1u << CPU_RDI)))
+            continue; /* one MASKMOV per sequence: RDI is set once */
+        maskmov_target(g, f);
+        unsigned regno[2];
+        uint8_t value[2][16];
+        for (unsigned k = 0; k < 2; k++) {
+            regno[k] = (unsigned)rng__below(r, (&f->dst)[k] == OK_P ? SEQ_MMX : SEQ_XMM);
+            fill(g, k == 0 && f->vt == VT_COUNT ? VT_Q : (enum sse_vt)f->vt, value[k], 16);
+        }
+        emit_form(g, f, regno, (const uint8_t(*)[16])value);
     }
-    gen__emit(g, f->mnemonic, 0, nops, ops);
-    for (unsigned k = 0; k < 2; k++) {
-        if (kinds[k] != OK_X && kinds[k] != OK_P)
-            continue;
-        bool x = kinds[k] == OK_X;
-        ZydisEncoderOperand st[2] = {
-            op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_REG_OUT(k), x ? 16 : 8), ops[k]};
-        gen__emit(g, x ? ZYDIS_MNEMONIC_MOVDQU : ZYDIS_MNEMONIC_MOVQ, 0, 2, st);
+    for (unsigned k = 0; k < SEQ_XMM; k++)
+        move_reg(g, OK_X, k, io, SEQ_OUT + 16 * k, true);
+    for (unsigned k = 0; k < SEQ_MMX; k++)
+        move_reg(g, OK_P, k, io, SEQ_OUT + 16 * SEQ_XMM + 8 * k, true);
+    mxcsr_io(g, io, SEQ_MXCSR, true);
+    for (size_t off = 0; off < sizeof(in); off += DT_PATCH_MAX) {
+        size_t len = sizeof(in) - off < DT_PATCH_MAX ? sizeof(in) - off : DT_PATCH_MAX;
+        gen__poke(g, SEQ_IO_ADDR + off, (unsigned)len, (const uint8_t *)&in + off);
     }
-    ZydisEncoderOperand mx_out = op_mem(io_reg, ZYDIS_REGISTER_NONE, 0, IO_MXCSR_OUT, 4);
-    gen__emit(g, ZYDIS_MNEMONIC_STMXCSR, 0, 1, &mx_out);
     return gen__run(g);
 }
 
@@ -560,11 +653,15 @@ static bool one_case(struct gen *g, const struct sse_form *f)
  * longer runs (make difftest N=...), where the default run's 150,000 cases
  * leave little room after the enumeration.
  */
-static unsigned cases_of(const struct gen *g, const struct sse_form *f)
+static unsigned scale_of(const struct gen *g)
 {
     uint64_t scale = g->runner->budget / 150000;
-    unsigned base = f->vt == VT_F32 || f->vt == VT_F64 ? 96 : 32;
-    return base * (unsigned)(scale < 1 ? 1 : scale > 8 ? 8 : scale);
+    return (unsigned)(scale < 1 ? 1 : scale > 8 ? 8 : scale);
+}
+
+static unsigned cases_of(const struct gen *g, const struct sse_form *f)
+{
+    return (f->vt == VT_F32 || f->vt == VT_F64 ? 96 : 32) * scale_of(g);
 }
 
 bool gen_sse__run(struct gen *g)
@@ -573,5 +670,8 @@ bool gen_sse__run(struct gen *g)
         for (unsigned n = cases_of(g, &forms[k]); n; n--)
             if (!one_case(g, &forms[k]))
                 return false;
+    for (unsigned n = 2000 * scale_of(g); n; n--)
+        if (!one_sequence(g))
+            return false;
     return true;
 }
