@@ -58,8 +58,9 @@ int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
     case MSR_KERNEL_GS_BASE: *value = cpu->msr.kernel_gs_base; break;
     case MSR_TSC_AUX: *value = cpu->msr.tsc_aux; break;
     default:
-        log_ratelimited("emu: rdmsr of unknown msr %#x (rip %#llx): #GP", index,
-                        (unsigned long long)RIP(cpu));
+        /* Guests probe MSRs with rdmsr_safe: a #GP is the answer, not news. */
+        log__debug("emu: rdmsr of unknown msr %#x (rip %#llx): #GP", index,
+                   (unsigned long long)RIP(cpu));
         return emu_raise_gp0(cpu);
     }
     return EMU_NEXT;
@@ -127,8 +128,8 @@ int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t v)
         cpu->msr.tsc_aux = v;
         break;
     default:
-        log_ratelimited("emu: wrmsr of unknown msr %#x value %#llx (rip %#llx): #GP", index,
-                        (unsigned long long)v, (unsigned long long)RIP(cpu));
+        log__debug("emu: wrmsr of unknown msr %#x value %#llx (rip %#llx): #GP", index,
+                   (unsigned long long)v, (unsigned long long)RIP(cpu));
         return emu_raise_gp0(cpu);
     }
     return EMU_NEXT;
