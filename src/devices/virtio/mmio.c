@@ -4,6 +4,7 @@
  * 4.2.3; see mmio.h): the register file, device status and feature
  * negotiation (2.1, 2.2, 3.1.1), reset (2.4), queue setup, InterruptStatus
  * and InterruptACK, the configuration space and its generation (2.5.1).
+ * Save and load are in mmio_state.c.
  *
  * Registers below 0x100 take aligned 32-bit accesses only (4.2.2.2);
  * anything else is logged and dropped (reads as 0). The configuration space
@@ -59,7 +60,7 @@ static void ack_interrupt(struct virtio_mmio *t, uint32_t bits)
     pthread_mutex_unlock(&t->irq_lock);
 }
 
-static void set_isr(struct virtio_mmio *t, uint32_t isr)
+void virtio_mmio__set_isr(struct virtio_mmio *t, uint32_t isr)
 {
     pthread_mutex_lock(&t->irq_lock);
     uint32_t old = t->isr;
@@ -97,7 +98,7 @@ void virtio_mmio__work_end(struct virtio_mmio *t)
     pthread_mutex_unlock(&t->work_lock);
 }
 
-static void wait_for_work(struct virtio_mmio *t)
+void virtio_mmio__wait_for_work(struct virtio_mmio *t)
 {
     pthread_mutex_lock(&t->work_lock);
     while (t->work)
@@ -111,12 +112,12 @@ static void reset_device(struct virtio_mmio *t)
     atomic_store(&t->status, 0);
     for (unsigned q = 0; q < t->info.nqueues; q++)
         virtq__disable(&t->queues[q]);
-    wait_for_work(t);
+    virtio_mmio__wait_for_work(t);
     for (unsigned q = 0; q < t->info.nqueues; q++)
         virtq__reset(&t->queues[q]);
     t->device_features_sel = t->driver_features_sel = t->queue_sel = 0;
     t->driver_features = 0;
-    set_isr(t, 0);
+    virtio_mmio__set_isr(t, 0);
     if (t->ops->reset)
         t->ops->reset(t->dev);
 }
@@ -361,7 +362,7 @@ static void write_queue_ready(struct virtio_mmio *t, uint32_t value)
         enable_queue(t, t->queue_sel);
     } else if (!value && q->ready) {
         virtq__disable(q);
-        wait_for_work(t);
+        virtio_mmio__wait_for_work(t);
     }
 }
 
@@ -509,7 +510,7 @@ void virtio_mmio__destroy(struct virtio_mmio *t)
     virtio_notify__destroy(&t->notify);
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
         virtq__disable(&t->queues[q]);
-    wait_for_work(t);
+    virtio_mmio__wait_for_work(t);
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
         virtq__destroy(&t->queues[q]);
     pthread_mutex_destroy(&t->lock);
@@ -518,68 +519,4 @@ void virtio_mmio__destroy(struct virtio_mmio *t)
     pthread_cond_destroy(&t->work_idle);
     pthread_mutex_destroy(&t->irq_lock);
     free(t);
-}
-
-/* --- save and load --------------------------------------------------------------------------- */
-
-void virtio_mmio__save(struct virtio_mmio *t, struct virtio_mmio_state *st)
-{
-    wait_for_work(t); /* the vCPUs are paused: requests still on I/O threads finish */
-    memset(st, 0, sizeof(*st));
-    pthread_mutex_lock(&t->lock);
-    st->version = VIRTIO_MMIO_STATE_VERSION;
-    st->device_id = t->info.device_id;
-    st->status = atomic_load(&t->status);
-    st->device_features_sel = t->device_features_sel;
-    st->driver_features_sel = t->driver_features_sel;
-    st->queue_sel = t->queue_sel;
-    st->driver_features = t->driver_features;
-    st->nqueues = t->info.nqueues;
-    st->config_size = t->info.config_size;
-    for (unsigned q = 0; q < t->info.nqueues; q++)
-        virtq__save(&t->queues[q], &st->queues[q]);
-    pthread_mutex_unlock(&t->lock);
-    pthread_mutex_lock(&t->config_lock);
-    st->config_generation = t->config_generation;
-    memcpy(st->config, t->config, sizeof(st->config));
-    pthread_mutex_unlock(&t->config_lock);
-    pthread_mutex_lock(&t->irq_lock);
-    st->interrupt_status = t->isr;
-    pthread_mutex_unlock(&t->irq_lock);
-}
-
-int virtio_mmio__load(struct virtio_mmio *t, const struct virtio_mmio_state *st, struct err *err)
-{
-    if (st->version != VIRTIO_MMIO_STATE_VERSION)
-        return err__set(err, "%s: state version %u, want %u", t->info.name, st->version,
-                        VIRTIO_MMIO_STATE_VERSION);
-    if (st->device_id != t->info.device_id || st->nqueues != t->info.nqueues ||
-        st->config_size != t->info.config_size)
-        return err__set(err, "%s: state is of another kind of device", t->info.name);
-    if (st->driver_features & ~t->device_features)
-        return err__set(err, "%s: state has features the device does not offer", t->info.name);
-
-    pthread_mutex_lock(&t->lock);
-    atomic_store(&t->status, st->status);
-    t->device_features_sel = st->device_features_sel;
-    t->driver_features_sel = st->driver_features_sel;
-    t->queue_sel = st->queue_sel;
-    t->driver_features = st->driver_features;
-    int rc = 0;
-    for (unsigned q = 0; q < t->info.nqueues && !rc; q++) {
-        const char *why = NULL;
-        if (virtq__load(&t->queues[q], &st->queues[q], &t->machine->mem, VIRTQ_MAX_SIZE,
-                        st->driver_features & VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX),
-                        st->driver_features & VIRTIO_FEATURE(VIRTIO_F_RING_INDIRECT_DESC), &why))
-            rc = err__set(err, "%s: saved queue %u: %s", t->info.name, q, why);
-    }
-    pthread_mutex_unlock(&t->lock);
-    if (rc)
-        return -1;
-    pthread_mutex_lock(&t->config_lock);
-    t->config_generation = st->config_generation;
-    memcpy(t->config, st->config, sizeof(t->config));
-    pthread_mutex_unlock(&t->config_lock);
-    set_isr(t, st->interrupt_status & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG));
-    return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mmio_internal.h - the virtio-mmio transport's private state, shared by
- * mmio.c (registers, status, interrupts) and notify.c (the kvm fast paths:
- * ioeventfds for QueueNotify and an irqfd for the interrupt line).
+ * mmio.c (registers, status, interrupts), mmio_state.c (save and load) and
+ * notify.c (the kvm fast paths: ioeventfds for QueueNotify and an irqfd for
+ * the interrupt line).
  */
 #ifndef STRATA_DEVICES_VIRTIO_MMIO_INTERNAL_H
 #define STRATA_DEVICES_VIRTIO_MMIO_INTERNAL_H
@@ -59,6 +60,11 @@ struct virtio_mmio {
 
     struct virtio_notify notify;
 };
+
+/* Waits until no work is in flight (see virtio_mmio__work_begin). */
+void virtio_mmio__wait_for_work(struct virtio_mmio *t);
+/* Replaces InterruptStatus and drives the line to match. */
+void virtio_mmio__set_isr(struct virtio_mmio *t, uint32_t isr);
 
 /* Runs the device's queue_notify for queue q if the device is live and q ready. */
 void virtio_mmio__dispatch_notify(struct virtio_mmio *t, unsigned q);
