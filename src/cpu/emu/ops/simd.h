@@ -25,8 +25,9 @@
  * makes results bit-exact (rounding, NaN propagation, DAZ/FTZ, denormal and
  * precision flags, approximations of RCP/RSQRT): for one instruction the
  * host MXCSR is loaded with the guest's rounding control, DAZ and FTZ and
- * every exception masked, the host instruction runs on register copies of
- * the operands, and the flags it raised are read back (HOST_SSE). Then the
+ * every exception masked (usually it already is), the host instruction runs
+ * on register copies of the operands, and the flags it raised are read back
+ * (HOST_SSE). Then the
  * guest's masks decide (sse_fp_done): no unmasked flag -> the result is
  * committed and the flags are ORed into the guest MXCSR; an unmasked one ->
  * nothing is written, the flags are recorded as SDM vol. 1, 11.5.3 says
@@ -317,19 +318,31 @@ static inline uint32_t host_mxcsr(uint32_t mx)
 
 /*
  * Runs the host instruction(s) text under host MXCSR ctl and leaves the
- * exception flags they raised in raised. outs and ins are parenthesized
- * asm operand lists; one asm statement, so nothing the compiler generates
- * can slip in between the MXCSR switches.
+ * exception flags they raised in raised; the host MXCSR is as it was
+ * afterwards. outs and ins are parenthesized asm operand lists. The common
+ * case costs no MXCSR load: when the host already runs with the guest's
+ * controls and clean flags (both default: nearest, no DAZ/FTZ), the
+ * instruction runs as it is and the flags are cleared again only if it
+ * raised some. Otherwise one asm statement switches, runs and switches
+ * back, so nothing the compiler generates can slip in between.
  */
-#define HOST_SSE(ctl, raised, text, outs, ins)                                               \
-    do {                                                                                     \
-        uint32_t host_save_, host_out_;                                                      \
-        __asm__ volatile(                                                                    \
-            "stmxcsr %[host_save_]\n\tldmxcsr %[host_ctl_]\n\t" text                         \
-            "\n\tstmxcsr %[host_out_]\n\tldmxcsr %[host_save_]"                              \
-            : SIMD_UNPAREN outs, [host_save_] "=&m"(host_save_), [host_out_] "=m"(host_out_) \
-            : SIMD_UNPAREN ins, [host_ctl_] "m"(ctl));                                       \
-        (raised) = host_out_ & MXCSR_FLAGS;                                                  \
+#define HOST_SSE(ctl, raised, text, outs, ins)                                                     \
+    do {                                                                                           \
+        uint32_t host_was_, host_out_;                                                             \
+        __asm__ volatile("stmxcsr %0" : "=m"(host_was_));                                          \
+        if (likely(host_was_ == (ctl))) {                                                          \
+            __asm__ volatile(text "\n\tstmxcsr %[host_out_]"                                       \
+                             : SIMD_UNPAREN outs, [host_out_] "=m"(host_out_)                      \
+                             : SIMD_UNPAREN ins);                                                  \
+            if (host_out_ != host_was_)                                                            \
+                __asm__ volatile("ldmxcsr %0" : : "m"(host_was_));                                 \
+        } else {                                                                                   \
+            __asm__ volatile(                                                                      \
+                "ldmxcsr %[host_ctl_]\n\t" text "\n\tstmxcsr %[host_out_]\n\tldmxcsr %[host_was_]" \
+                : SIMD_UNPAREN outs, [host_out_] "=m"(host_out_)                                   \
+                : SIMD_UNPAREN ins, [host_ctl_] "m"(ctl), [host_was_] "m"(host_was_));             \
+        }                                                                                          \
+        (raised) = host_out_ & MXCSR_FLAGS;                                                        \
     } while (0)
 
 /* Which lanes of a result are results (for the underflow check). */
