@@ -85,12 +85,10 @@ HANDLER(SHUFPD_VpdWpdIb)
 HANDLER(PSHUFW_PqQqIb)
 {
     int st = mmx_enter(cpu);
-    uint64_t s;
-    if (i->flags & INSN_REGOP)
-        s = mmx_get(cpu, i->rm);
-    else if (!st)
-        st = read_ea(cpu, i, 8, &s);
     if (unlikely(st))
+        return st;
+    uint64_t s = mmx_get(cpu, i->rm);
+    if (!(i->flags & INSN_REGOP) && (st = read_ea(cpu, i, 8, &s)))
         return st;
     uint16_t w[4];
     memcpy(w, &s, 8);
