@@ -154,6 +154,10 @@ static void config_says_capacity(void **state)
     assert_int_equal(capacity, DISK_SECTORS);
     assert_true(device_features(f) & (1u << F_DISCARD));
     assert_false(device_features(f) & (1u << F_RO));
+    /* The driver cannot change it: virtio-blk's configuration space is read-only. */
+    bus__write(&f->m.mmio, VF_BASE + VIRTIO_MMIO_CONFIG, 4, 12345);
+    assert_true(bus__read(&f->m.mmio, VF_BASE + VIRTIO_MMIO_CONFIG, 8, &capacity));
+    assert_int_equal(capacity, DISK_SECTORS);
 }
 
 static void read_sectors(void **state)

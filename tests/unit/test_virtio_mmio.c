@@ -42,11 +42,11 @@ static void echo_notify(void *dev, unsigned q)
         virtio_mmio__push(f->t, q, &f->chain, (uint32_t)f->chain.writable_len);
 }
 
-static void count_config_write(void *dev, uint32_t offset, unsigned size)
+/* The test device stores what the driver writes. */
+static void store_config_write(void *dev, uint32_t offset, unsigned size, uint64_t value)
 {
     struct fixture *f = dev;
-    (void)offset;
-    (void)size;
+    virtio_mmio__set_config(f->t, offset, &value, size);
     f->config_writes++;
 }
 
@@ -57,7 +57,7 @@ static void count_reset(void *dev)
 }
 
 static const struct virtio_device_ops echo_ops = {
-    .queue_notify = echo_notify, .config_write = count_config_write, .reset = count_reset};
+    .queue_notify = echo_notify, .config_write = store_config_write, .reset = count_reset};
 
 static int setup(void **state)
 {

@@ -89,13 +89,14 @@ static void console_queue_notify(void *dev, unsigned q)
         rx_buffers_added(vc);
 }
 
-static void console_config_write(void *dev, uint32_t offset, unsigned size)
+/* Only emerg_wr is writable: its low byte goes out at once and nothing is stored. */
+static void console_config_write(void *dev, uint32_t offset, unsigned size, uint64_t value)
 {
     struct virtio_console *vc = dev;
-    if (offset != CFG_EMERG_WR || size < 1)
+    (void)size;
+    if (offset != CFG_EMERG_WR)
         return;
-    uint8_t byte;
-    virtio_mmio__get_config(vc->transport, CFG_EMERG_WR, &byte, 1);
+    uint8_t byte = (uint8_t)value;
     transmit(vc, &byte, 1);
 }
 

@@ -429,16 +429,12 @@ static void bus_write(void *opaque, uint64_t off, unsigned size, uint64_t value)
     struct virtio_mmio *t = opaque;
     if (off >= VIRTIO_MMIO_CONFIG) {
         off -= VIRTIO_MMIO_CONFIG;
-        if (!config_access_ok(t, off, size)) {
-            log_ratelimited("%s: bad config write of %u bytes at %#llx", t->info.name, size,
-                            (unsigned long long)off);
+        if (!config_access_ok(t, off, size) || !t->ops->config_write) {
+            log_ratelimited("%s: bad or read-only config write of %u bytes at %#llx", t->info.name,
+                            size, (unsigned long long)off);
             return;
         }
-        pthread_mutex_lock(&t->config_lock);
-        memcpy(t->config + off, &value, size);
-        pthread_mutex_unlock(&t->config_lock);
-        if (t->ops->config_write)
-            t->ops->config_write(t->dev, (uint32_t)off, size);
+        t->ops->config_write(t->dev, (uint32_t)off, size, value);
         return;
     }
     if (size != 4 || off % 4) {

@@ -88,8 +88,13 @@ struct virtio_device_ops {
      * several threads at once; counted as in-flight work (see work_begin).
      */
     void (*queue_notify)(void *dev, unsigned q);
-    /* Optional: the driver wrote the configuration space (already stored and bounds-checked). */
-    void (*config_write)(void *dev, uint32_t offset, unsigned size);
+    /*
+     * Optional: the driver wrote `size` bytes of value at offset of the
+     * configuration space (bounds-checked). The device decides what it
+     * changes (virtio_mmio__set_config); without this callback the
+     * configuration space is read-only to the driver.
+     */
+    void (*config_write)(void *dev, uint32_t offset, unsigned size, uint64_t value);
     /* Optional: the device is being reset; no work is in flight and the queues are reset. */
     void (*reset)(void *dev);
 };
