@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mmu.h - the guest page walk (4-level paging, SDM vol. 3A, 4.5) and the
- * software TLB built from its results.
+ * mmu.h - the guest page walk (4-level paging, SDM vol. 3A, 4.5; PAE and
+ * 32-bit paging outside IA-32e mode, 4.3-4.4) and the software TLB built
+ * from its results.
  */
 #ifndef STRATA_CPU_EMU_MMU_H
 #define STRATA_CPU_EMU_MMU_H

@@ -13,8 +13,6 @@
 #include "cpu/emu/ops/ops.h"
 #include "cpu/emu/seg.h"
 #include "cpu/emu/sysregs.h"
-#include "machine/machine.h"
-#include "util/log.h"
 
 static inline int done_and_end_block(struct emu_cpu *cpu, const struct emu_insn *i)
 {
@@ -31,20 +29,14 @@ static int write_cr0(struct emu_cpu *cpu, uint64_t v)
         return emu_raise_gp0(cpu);
     if ((cpu->efer & EFER_LMA) && !(v & CR0_PG))
         return emu_raise_gp0(cpu); /* leaving long mode: not implemented */
-    bool paging_on = (v & CR0_PG) && !(cpu->cr0 & CR0_PG);
-    if (paging_on && !(cpu->efer & EFER_LME)) {
-        log_ratelimited("emu: 32-bit and PAE paging without long mode are not implemented "
-                        "(cr0 %#llx, rip %#llx)",
-                        (unsigned long long)v, (unsigned long long)RIP(cpu));
-        machine__stop(cpu->m, MACHINE_STOP_FAILURE, EXIT_STATUS_FAILURE);
-        return emu_raise(cpu, EXC_MC);
-    }
-    if (paging_on && !(cpu->cr4 & CR4_PAE))
+    /* paging with EFER.LME enters IA-32e mode, else 32-bit or PAE paging (mmu.c) */
+    bool ia32e_on = (v & CR0_PG) && !(cpu->cr0 & CR0_PG) && (cpu->efer & EFER_LME);
+    if (ia32e_on && !(cpu->cr4 & CR4_PAE))
         return emu_raise_gp0(cpu);
     uint64_t changed = v ^ cpu->cr0;
     cpu->cr0 = v;
-    if (paging_on)
-        cpu->efer |= EFER_LMA; /* IA-32e mode, in compatibility mode until a far jump (9.8.5) */
+    if (ia32e_on)
+        cpu->efer |= EFER_LMA; /* in compatibility mode until a far jump (9.8.5) */
     if (changed & (CR0_PG | CR0_PE))
         emu_cpu_update_mode(cpu);
     if (changed & (CR0_PG | CR0_WP | CR0_PE))
