@@ -205,6 +205,19 @@ void emu_codeshare_written(struct emu_cpu *cpu, uint64_t ppage)
         emu_tlb_unprotect_code(cpu, ppage); /* the stores that follow take the fast path */
 }
 
+void emu_codeshare_device_written(struct emu_codeshare *s, uint64_t gpa, uint64_t len)
+{
+    if (!len || gpa + len - 1 < gpa)
+        return;
+    atomic_thread_fence(memory_order_seq_cst); /* the device's stores before the holder sets */
+    for (uint64_t n = gpa >> 12; n <= (gpa + len - 1) >> 12 && n < s->npages; n++) {
+        uint32_t holders = HOLDERS(atomic_exchange(&s->pages[n], 0));
+        for (unsigned k = 0; holders >> k; k++)
+            if (((holders >> k) & 1) && s->cpus[k].cpu)
+                post(&s->cpus[k], n << 12);
+    }
+}
+
 /* Sets TLB_CODE on every writable entry of a page that any vCPU holds code from. */
 static void reprotect_tlb(struct emu_cpu *cpu)
 {

@@ -87,6 +87,13 @@ bool emu_codeshare_settled(struct emu_cpu *cpu, uint64_t ppage);
 /* After this vCPU stored to ppage through a protected entry: condemns the other holders' blocks. */
 void emu_codeshare_written(struct emu_cpu *cpu, uint64_t ppage);
 
+/*
+ * A device (not a vCPU) wrote guest RAM [gpa, gpa + len) (engine_ops.ram_written):
+ * every holder of a page there kills its blocks at its next block boundary.
+ * Callable from any thread; the device's stores come before the call.
+ */
+void emu_codeshare_device_written(struct emu_codeshare *s, uint64_t gpa, uint64_t len);
+
 /* The vCPU (re)starts running code, re-protecting first (emu_exec, a wake-up), or sleeps. */
 void emu_codeshare_enter(struct emu_cpu *cpu);
 void emu_codeshare_leave(struct emu_cpu *cpu);

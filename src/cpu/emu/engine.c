@@ -148,6 +148,14 @@ static void emu_kick(struct vcpu *v)
     emu_irq_kick(cpu);
 }
 
+/* engine_ops.ram_written: a device's writes into RAM make the vCPUs drop code decoded there. */
+static void emu_ram_written(struct machine *m, uint64_t gpa, uint64_t len)
+{
+    struct emu_cpu *cpu = m->ncpus ? m->vcpus[0].engine : NULL;
+    if (cpu && cpu->share)
+        emu_codeshare_device_written(cpu->share, gpa, len);
+}
+
 const struct engine_ops emu_engine_ops = {
     .name = "emu",
     .vm_create = emu_vm_create,
@@ -159,6 +167,7 @@ const struct engine_ops emu_engine_ops = {
     .set_state = emu_set_state,
     .set_irq = emu_set_irq,
     .kick = emu_kick,
+    .ram_written = emu_ram_written,
 };
 
 int emu__run_until(struct vcpu *v, uint64_t stop_rip, uint64_t max_insns,
