@@ -19,7 +19,7 @@
 static const char usage[] =
     "usage: difftest [--cases N] [--seed S] [--max-failures K] [--random-only]\n"
     "  --cases N         run N cases: the enumeration first, then random sequences\n"
-    "                    (default 150000)\n"
+    "                    (default 200000)\n"
     "  --seed S          seed of the random values and sequences (default 1)\n"
     "  --max-failures K  print at most K failures in full (default 20)\n"
     "  --random-only     skip the enumeration\n";
@@ -107,7 +107,7 @@ static int difftest_main(void *arg)
 int main(int argc, char **argv)
 {
     static struct difftest t;
-    t.opts = (struct options){.cases = 150000, .seed = 1, .max_failures = 20};
+    t.opts = (struct options){.cases = 200000, .seed = 1, .max_failures = 20};
     if (options__parse(&t.opts, argc, argv, usage))
         return 2;
     setvbuf(stdout, NULL, _IOLBF, 0);
