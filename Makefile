@@ -28,7 +28,7 @@ tiny-kernel:
 run: build guest
 	$(STRATA) run
 
-test: build guest
+test: build guest tiny-kernel
 	@scripts/run-tests $(BUILD)
 
 # Longer differential run of the emu engine: make difftest N=5000000 [SEED=n]
