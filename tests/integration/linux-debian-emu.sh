@@ -12,6 +12,8 @@
 #   disk     --disk IMG: 16 MiB of random data written to /dev/vda in the
 #            guest; its sha256 there equals the host's of the image
 #   readonly --disk IMG,readonly: a guest write fails, the image is unchanged
+#   ext2     mkfs.ext2, mount, write, umount in the guest; the host's
+#            e2fsck -fn finds the file system clean
 # Skips (77) when the guest image is missing.
 set -euo pipefail
 
@@ -87,6 +89,12 @@ readonly)
         'if dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct; then echo write-went-through; else echo write-failed; fi'
     expect 'write-failed'
     [[ $(sha256sum "$tmp/d.img") == "$before" ]] || { echo "FAIL: the read-only image changed"; exit 1; }
+    ;;
+ext2)
+    truncate -s 32M "$tmp/d.img"
+    run 0 --disk "$tmp/d.img" -- sh -c 'mkfs.ext2 -q /dev/vda && mkdir -p /mnt &&
+        mount /dev/vda /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=4 && umount /mnt'
+    e2fsck -fn "$tmp/d.img" || { echo "FAIL: e2fsck -fn found problems"; exit 1; }
     ;;
 *)
     echo "unknown case $case" >&2
