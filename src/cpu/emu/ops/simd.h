@@ -253,8 +253,13 @@ bool emu_select_simd(struct emu_insn *insn, const struct emu_decoded *d, const v
         return EMU_NEXT;                        \
     }
 
-#define SIMD_MMX_BINARY(NAME, OP)                                                \
-    HANDLER(NAME##_PqQqR)                                                        \
+/*
+ * An MMX binary operation, register and memory forms; the memory form reads
+ * MEMBYTES (8, or 4 for the low interleaves) and the handler names carry the
+ * source's SDM letter (Qq or Qd).
+ */
+#define SIMD_MMX_BINARY_MEM(NAME, OP, Q, MEMBYTES)                               \
+    HANDLER(NAME##_Pq##Q##R)                                                     \
     {                                                                            \
         int st = mmx_enter(cpu);                                                 \
         if (unlikely(st))                                                        \
@@ -262,17 +267,19 @@ bool emu_select_simd(struct emu_insn *insn, const struct emu_decoded *d, const v
         mmx_set_vec(cpu, i->reg, OP(mmx_vec(cpu, i->reg), mmx_vec(cpu, i->rm))); \
         return EMU_NEXT;                                                         \
     }                                                                            \
-    HANDLER(NAME##_PqQqM)                                                        \
+    HANDLER(NAME##_Pq##Q##M)                                                     \
     {                                                                            \
         xmm_t s;                                                                 \
         int st = mmx_enter(cpu);                                                 \
         if (likely(!st))                                                         \
-            st = simd_read(cpu, i, 8, &s);                                       \
+            st = simd_read(cpu, i, MEMBYTES, &s);                                \
         if (unlikely(st))                                                        \
             return st;                                                           \
         mmx_set_vec(cpu, i->reg, OP(mmx_vec(cpu, i->reg), s.i));                 \
         return EMU_NEXT;                                                         \
     }
+
+#define SIMD_MMX_BINARY(NAME, OP) SIMD_MMX_BINARY_MEM(NAME, OP, Qq, 8)
 
 #define SIMD_XMM_FORMS(NAME)          \
     {SK_X, SK_X, NAME##_VdqWdqR},     \

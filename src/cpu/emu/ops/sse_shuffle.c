@@ -141,26 +141,7 @@ MMX_PACK(mmx_packs_epi32, _mm_packs_epi32)
 MMX_PACK(mmx_packus_epi16, _mm_packus_epi16)
 
 /* MMX low interleaves read only 32 bits of a memory operand. */
-#define MMX_UNPACK_LOW(NAME, OP)                                                 \
-    HANDLER(NAME##_PqQdR)                                                        \
-    {                                                                            \
-        int st = mmx_enter(cpu);                                                 \
-        if (unlikely(st))                                                        \
-            return st;                                                           \
-        mmx_set_vec(cpu, i->reg, OP(mmx_vec(cpu, i->reg), mmx_vec(cpu, i->rm))); \
-        return EMU_NEXT;                                                         \
-    }                                                                            \
-    HANDLER(NAME##_PqQdM)                                                        \
-    {                                                                            \
-        xmm_t s;                                                                 \
-        int st = mmx_enter(cpu);                                                 \
-        if (likely(!st))                                                         \
-            st = simd_read(cpu, i, 4, &s);                                       \
-        if (unlikely(st))                                                        \
-            return st;                                                           \
-        mmx_set_vec(cpu, i->reg, OP(mmx_vec(cpu, i->reg), s.i));                 \
-        return EMU_NEXT;                                                         \
-    }
+#define MMX_UNPACK_LOW(NAME, OP) SIMD_MMX_BINARY_MEM(NAME, OP, Qd, 4)
 
 #define UNPACK_LOW(NAME, OP)                                                      \
     SIMD_XMM_BINARY(NAME, OP)                                                     \
