@@ -382,6 +382,26 @@ static inline int sse_fp_done_result(struct emu_cpu *cpu, uint32_t mx, uint32_t 
 }
 
 /*
+ * The register and memory forms (NAME##_<FORM>R/M) of an SSE floating-point
+ * operation whose work is NAME##_run(cpu, i, __m128 source); the memory form
+ * reads msize bytes, 16 meaning an aligned 128-bit operand.
+ */
+#define SSE_FP_RM_HANDLERS(NAME, FORM, msize)                                                  \
+    HANDLER(NAME##_##FORM##R)                                                                  \
+    {                                                                                          \
+        int st = sse_enter(cpu);                                                               \
+        return unlikely(st) ? st : NAME##_run(cpu, i, xmm(cpu, i->rm)->ps);                    \
+    }                                                                                          \
+    HANDLER(NAME##_##FORM##M)                                                                  \
+    {                                                                                          \
+        xmm_t s;                                                                               \
+        int st = sse_enter(cpu);                                                               \
+        if (likely(!st))                                                                       \
+            st = (msize) == 16 ? simd_read16(cpu, i, true, &s) : simd_read(cpu, i, msize, &s); \
+        return unlikely(st) ? st : NAME##_run(cpu, i, s.ps);                                   \
+    }
+
+/*
  * A floating-point operation V = TEXT(V, W) computed by the host
  * instruction TEXT (AT&T syntax: "addps"), on an XMM register or a memory
  * operand of msize bytes (16: an aligned m128; 4 or 8: zero-extended).
@@ -389,32 +409,20 @@ static inline int sse_fp_done_result(struct emu_cpu *cpu, uint32_t mx, uint32_t 
  * says which lanes are results for the underflow check. Defines
  * NAME##_forms.
  */
-#define SSE_FP(NAME, TEXT, lanes, msize)                                                       \
-    static inline int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s)      \
-    {                                                                                          \
-        uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised;                            \
-        xmm_t *d = xmm(cpu, i->reg);                                                           \
-        __m128 r = d->ps;                                                                      \
-        HOST_SSE(ctl, raised, TEXT " %[s], %[d]", ([d] "+x"(r)), ([s] "x"(s)));                \
-        int st = sse_fp_done_result(cpu, mx, raised, r, lanes);                                \
-        if (likely(!st))                                                                       \
-            d->ps = r;                                                                         \
-        return st;                                                                             \
-    }                                                                                          \
-    HANDLER(NAME##_VxWxR)                                                                      \
-    {                                                                                          \
-        int st = sse_enter(cpu);                                                               \
-        return unlikely(st) ? st : NAME##_run(cpu, i, xmm(cpu, i->rm)->ps);                    \
-    }                                                                                          \
-    HANDLER(NAME##_VxWxM)                                                                      \
-    {                                                                                          \
-        xmm_t s;                                                                               \
-        int st = sse_enter(cpu);                                                               \
-        if (likely(!st))                                                                       \
-            st = (msize) == 16 ? simd_read16(cpu, i, true, &s) : simd_read(cpu, i, msize, &s); \
-        return unlikely(st) ? st : NAME##_run(cpu, i, s.ps);                                   \
-    }                                                                                          \
-    static const struct simd_form NAME##_forms[] = {                                           \
+#define SSE_FP(NAME, TEXT, lanes, msize)                                                  \
+    static inline int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s) \
+    {                                                                                     \
+        uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised;                       \
+        xmm_t *d = xmm(cpu, i->reg);                                                      \
+        __m128 r = d->ps;                                                                 \
+        HOST_SSE(ctl, raised, TEXT " %[s], %[d]", ([d] "+x"(r)), ([s] "x"(s)));           \
+        int st = sse_fp_done_result(cpu, mx, raised, r, lanes);                           \
+        if (likely(!st))                                                                  \
+            d->ps = r;                                                                    \
+        return st;                                                                        \
+    }                                                                                     \
+    SSE_FP_RM_HANDLERS(NAME, VxWx, msize)                                                 \
+    static const struct simd_form NAME##_forms[] = {                                      \
         {SK_X, SK_X, NAME##_VxWxR}, {SK_X, SK_M, NAME##_VxWxM}, {0, 0, NULL}};
 
 #endif

@@ -24,19 +24,7 @@
         }                                                                                       \
         return st;                                                                              \
     }                                                                                           \
-    HANDLER(NAME##_VxWxR)                                                                       \
-    {                                                                                           \
-        int st = sse_enter(cpu);                                                                \
-        return unlikely(st) ? st : NAME##_run(cpu, i, xmm(cpu, i->rm)->ps);                     \
-    }                                                                                           \
-    HANDLER(NAME##_VxWxM)                                                                       \
-    {                                                                                           \
-        xmm_t s;                                                                                \
-        int st = sse_enter(cpu);                                                                \
-        if (likely(!st))                                                                        \
-            st = simd_read(cpu, i, msize, &s);                                                  \
-        return unlikely(st) ? st : NAME##_run(cpu, i, s.ps);                                    \
-    }                                                                                           \
+    SSE_FP_RM_HANDLERS(NAME, VxWx, msize)                                                       \
     static const struct simd_form NAME##_forms[] = {                                            \
         {SK_X, SK_X, NAME##_VxWxR}, {SK_X, SK_M, NAME##_VxWxM}, {0, 0, NULL}};
 

@@ -34,41 +34,29 @@ SSE_FP(RSQRTSS, "rsqrtss", LANES_NONE, 4)
         HOST_SSE(ctl, raised, text " $" #k ", %[s], %[d]", ([d] "+x"(r)), ([s] "x"(s))); \
         break;
 
-#define SSE_CMP(NAME, text, msize)                                                             \
-    static int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s)             \
-    {                                                                                          \
-        uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised = 0;                        \
-        xmm_t *d = xmm(cpu, i->reg);                                                           \
-        __m128 r = d->ps;                                                                      \
-        switch (i->imm & 7) {                                                                  \
-            CMP_CASE(text, 0)                                                                  \
-            CMP_CASE(text, 1)                                                                  \
-            CMP_CASE(text, 2)                                                                  \
-            CMP_CASE(text, 3)                                                                  \
-            CMP_CASE(text, 4)                                                                  \
-            CMP_CASE(text, 5)                                                                  \
-            CMP_CASE(text, 6)                                                                  \
-            CMP_CASE(text, 7)                                                                  \
-        }                                                                                      \
-        int st = sse_fp_done(cpu, mx, raised);                                                 \
-        if (likely(!st))                                                                       \
-            d->ps = r;                                                                         \
-        return st;                                                                             \
-    }                                                                                          \
-    HANDLER(NAME##_VxWxIbR)                                                                    \
-    {                                                                                          \
-        int st = sse_enter(cpu);                                                               \
-        return unlikely(st) ? st : NAME##_run(cpu, i, xmm(cpu, i->rm)->ps);                    \
-    }                                                                                          \
-    HANDLER(NAME##_VxWxIbM)                                                                    \
-    {                                                                                          \
-        xmm_t s;                                                                               \
-        int st = sse_enter(cpu);                                                               \
-        if (likely(!st))                                                                       \
-            st = (msize) == 16 ? simd_read16(cpu, i, true, &s) : simd_read(cpu, i, msize, &s); \
-        return unlikely(st) ? st : NAME##_run(cpu, i, s.ps);                                   \
-    }                                                                                          \
-    static const struct simd_form NAME##_forms[] = {                                           \
+#define SSE_CMP(NAME, text, msize)                                                 \
+    static int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s) \
+    {                                                                              \
+        uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised = 0;            \
+        xmm_t *d = xmm(cpu, i->reg);                                               \
+        __m128 r = d->ps;                                                          \
+        switch (i->imm & 7) {                                                      \
+            CMP_CASE(text, 0)                                                      \
+            CMP_CASE(text, 1)                                                      \
+            CMP_CASE(text, 2)                                                      \
+            CMP_CASE(text, 3)                                                      \
+            CMP_CASE(text, 4)                                                      \
+            CMP_CASE(text, 5)                                                      \
+            CMP_CASE(text, 6)                                                      \
+            CMP_CASE(text, 7)                                                      \
+        }                                                                          \
+        int st = sse_fp_done(cpu, mx, raised);                                     \
+        if (likely(!st))                                                           \
+            d->ps = r;                                                             \
+        return st;                                                                 \
+    }                                                                              \
+    SSE_FP_RM_HANDLERS(NAME, VxWxIb, msize)                                        \
+    static const struct simd_form NAME##_forms[] = {                               \
         {SK_X, SK_X, NAME##_VxWxIbR}, {SK_X, SK_M, NAME##_VxWxIbM}, {0, 0, NULL}};
 
 SSE_CMP(CMPPS, "cmpps", 16)
