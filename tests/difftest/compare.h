@@ -7,6 +7,7 @@
 #define STRATA_TESTS_DIFFTEST_COMPARE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "difftest.h"
@@ -20,6 +21,9 @@ struct diff {
     bool fault_detail; /* #PF error code or address */
     bool not_judged;   /* the side under test could not run it (see its note) */
     unsigned nbytes;   /* data sandbox bytes that differ */
+    /* data sandbox offsets [skip_from, skip_to) not compared (a vendor-specific corner) */
+    size_t skip_from, skip_to;
+    bool corner; /* the runs parted at a vendor-specific corner (corners.h): not judged further */
 };
 
 /* The RFLAGS bits defined where ref ended: at the end, or before the faulting instruction. */

@@ -67,6 +67,14 @@ struct dt_case {
     uint16_t insn_offset[DT_MAX_INSNS + 1]; /* [ninsns] == code_len */
     /* RFLAGS bits whose value is undefined before instruction i; [ninsns]: at the end */
     uint32_t undefined[DT_MAX_INSNS + 1];
+    /*
+     * A failing case is cut to its shortest failing prefix, but never to
+     * fewer than keep instructions (the store that carries x87/SSE state out
+     * and what follows it); a prefix of that length is counted against
+     * instruction subject - 1 when subject is set, else its last instruction.
+     */
+    unsigned keep;
+    unsigned subject;
     struct dt_regs in; /* in.rip == DT_CODE_ADDR */
     unsigned npatches;
     struct dt_patch patches[DT_MAX_PATCHES];

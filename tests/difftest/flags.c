@@ -4,8 +4,8 @@
  * the instruction pages of the Intel SDM vol. 2 ("Flags Affected"), plus
  * which flags it reads and writes (from Zydis's instruction tables).
  *
- * Undefined flags differ between CPU makers (this host is an AMD Zen 4), so
- * the comparison leaves them out. The table below is the list documented in
+ * Undefined flags differ between CPU makers and generations, so the
+ * comparison leaves them out on every host (corners.h). The table below is the list documented in
  * docs/testing.md; shifts and rotates depend on their count:
  *   SHL/SAL/SHR/SAR  count 0: nothing changes; 1: AF undefined;
  *                    >1: OF, AF undefined; SHL/SHR with count >= operand

@@ -25,6 +25,7 @@ void gen__begin(struct gen *g)
     c->in.rflags = (rng__next(&g->rng) & DT_FLAGS_STATUS) | DT_RFLAGS_FIXED;
     c->in.rip = DT_CODE_ADDR;
     c->npatches = 0;
+    c->keep = c->subject = 0;
     g->used = 0;
     g->reserved = 0;
     g->legacy8 = rng__below(&g->rng, 4) == 0;

@@ -18,6 +18,8 @@
  */
 #include "gen.h"
 
+#include "corners.h"
+
 #include "cpu/vcpu.h"
 
 #define MAX_SEQUENCE 24
@@ -104,8 +106,15 @@ static bool add(struct seq *s, ZydisMnemonic m, ZydisInstructionAttributes prefi
     unsigned extra = s->no_soup || below(s, 8) ? 0 : 1 + (unsigned)below(s, 3);
     if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, bytes + extra, &len)))
         return false;
-    for (unsigned i = 0; i < extra; i++)
+    bool f3 = false;
+    for (unsigned i = 0; i < extra; i++) {
         bytes[i] = soup[below(s, sizeof(soup))];
+        f3 |= bytes[i] == 0xf3;
+    }
+    /* F3 before XCHG r8, rAX (REX.B 90): PAUSE or XCHG is vendor-specific (corners.h) */
+    if (f3 && len >= 2 && bytes[extra + len - 1] == 0x90 &&
+        (bytes[extra + len - 2] & 0xf1) == 0x41 && !corners__compared(CORNER_PAUSE_REX_B))
+        extra = 0;
     return (extra && builder__bytes(&s->g->b, bytes, extra + (unsigned)len)) ||
            builder__bytes(&s->g->b, bytes + extra, (unsigned)len);
 }

@@ -11,6 +11,8 @@
  */
 #include "gen.h"
 
+#include "corners.h"
+
 #include "cpu/vcpu.h"
 
 /* RFLAGS bits a POPF test may set: not TF (would single-step) nor AC (alignment checks). */
@@ -158,6 +160,11 @@ static bool string_case(struct gen *g, enum string_op op, unsigned size, unsigne
     g->c.in.gpr[CPU_RSI] = src | (a32 ? rng__next(r) << 32 : 0);
     g->c.in.gpr[CPU_RDI] = dst | (a32 ? rng__next(r) << 32 : 0);
     g->c.in.gpr[CPU_RCX] = count | (a32 ? rng__next(r) << 32 : 0);
+    if (a32 && count == 0 && prefix && !corners__compared(CORNER_REP_A32_COUNT0)) {
+        g->c.in.gpr[CPU_RSI] = src; /* what happens to the upper halves is vendor-specific */
+        g->c.in.gpr[CPU_RDI] = dst;
+        g->c.in.gpr[CPU_RCX] = 0;
+    }
 
     uint8_t same[4 * 8];
     for (unsigned k = 0; k < sizeof(same); k++)

@@ -31,6 +31,7 @@
 
 #include <string.h>
 
+#include "corners.h"
 #include "cpu/vcpu.h"
 
 #define IN_ADDR  (DT_DATA_ADDR + 0x1c00) /* FXRSTOR64 image: 512 bytes, 16-aligned */
@@ -176,8 +177,9 @@ static void random_state(struct gen *g, uint8_t img[160])
     memcpy(img + 2, &fsw, 2);
     img[4] = tags;
     uint16_t fop = (uint16_t)(rng__next(&g->rng) & 0x7ff);
-    uint64_t fip = rng__next(&g->rng) >> (below(g, 2) ? 16 : 32);
-    uint64_t fdp = rng__next(&g->rng) >> (below(g, 2) ? 16 : 32);
+    /* canonical: bits 63:48 copy bit 47 (what FXRSTOR64 does with others differs, corners.h) */
+    uint64_t fip = (uint64_t)((int64_t)rng__next(&g->rng) >> (below(g, 2) ? 16 : 32));
+    uint64_t fdp = (uint64_t)((int64_t)rng__next(&g->rng) >> (below(g, 2) ? 16 : 32));
     memcpy(img + 6, &fop, 2);
     memcpy(img + 8, &fip, 8);
     memcpy(img + 16, &fdp, 8);
@@ -200,14 +202,35 @@ static void begin(struct gen *g)
     gen__emit(g, ZYDIS_MNEMONIC_FXRSTOR64, 0, 1, &in);
 }
 
-/* Ends a case: the state to OUT, then FNINIT (one case in eight a FWAIT before it). */
+/* Clears size bytes at OUT + offset (size 2, 4 or 8). */
+static void clear_out(struct gen *g, unsigned offset, unsigned size)
+{
+    ZydisEncoderOperand clear[2] = {
+        op_mem(ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, 0, OUT_ADDR + offset, size), op_imm(0)};
+    gen__emit(g, ZYDIS_MNEMONIC_MOV, 0, 2, clear);
+}
+
+/*
+ * Ends a case: the state to OUT, then FNINIT (one case in eight a FWAIT
+ * before it). The case is never cut before the fields that are not compared
+ * are cleared (the FXSAVE64 carries the state out; before it, a difference
+ * would not show), and a failure is counted against the instruction under
+ * test, the one before the FXSAVE64.
+ */
 static bool finish(struct gen *g)
 {
     ZydisEncoderOperand out = op_mem(ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, 0, OUT_ADDR, 512);
+    unsigned under_test = g->c.ninsns;
     gen__emit(g, ZYDIS_MNEMONIC_FXSAVE64, 0, 1, &out);
-    ZydisEncoderOperand mask[2] = {
-        op_mem(ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, 0, OUT_ADDR + 28, 4), op_imm(0)};
-    gen__emit(g, ZYDIS_MNEMONIC_MOV, 0, 2, mask);
+    clear_out(g, 28, 4); /* MXCSR_MASK */
+    if (!corners__compared(CORNER_FXSAVE_POINTERS)) {
+        clear_out(g, 6, 2);  /* FOP */
+        clear_out(g, 8, 8);  /* FIP */
+        clear_out(g, 16, 8); /* FDP */
+    }
+    g->c.keep = g->c.ninsns;
+    if (!g->c.subject) /* FNSTENV/FNSAVE set it: their selector fields are cleared after them */
+        g->c.subject = under_test;
     if (below(g, 8) == 0)
         gen__emit(g, ZYDIS_MNEMONIC_FWAIT, 0, 0, NULL);
     gen__emit(g, ZYDIS_MNEMONIC_FNINIT, 0, 0, NULL);
@@ -361,9 +384,11 @@ static void emit_mem_form(struct gen *g, const struct x87_mem_form *f)
     ZydisEncoderOperand op = gen__mem(g, f->size, NULL);
     if (has)
         gen__poke(g, g->mem_addr, f->size < 64 ? f->size : 64, bytes);
+    unsigned index = g->c.ninsns;
     gen__emit(g, f->mnemonic, 0, 1, &op);
     if (f->data != D_ENVW)
         return;
+    g->c.subject = index + 1;
     unsigned off[2];
     selector_fields(f->size, off);
     for (unsigned k = 0; k < 2; k++) {

@@ -11,18 +11,21 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "corners.h"
 #include "emulated.h"
 #include "gen.h"
 #include "native.h"
 #include "options.h"
 
 static const char usage[] =
-    "usage: difftest [--cases N] [--seed S] [--max-failures K] [--random-only]\n"
+    "usage: difftest [--cases N] [--seed S] [--max-failures K] [--random-only] [--all-corners]\n"
     "  --cases N         run N cases: the enumeration first, then random sequences\n"
     "                    (default 200000)\n"
     "  --seed S          seed of the random values and sequences (default 1)\n"
     "  --max-failures K  print at most K failures in full (default 20)\n"
-    "  --random-only     skip the enumeration\n";
+    "  --random-only     skip the enumeration\n"
+    "  --all-corners     compare the vendor-specific corners even on a host that is\n"
+    "                    not the CPU model's reference (to see how it differs)\n";
 
 struct difftest {
     struct options opts;
@@ -71,9 +74,15 @@ static int difftest_main(void *arg)
         fprintf(stderr, "difftest: cannot create the emulated machine: %s\n", err.msg);
         return 1;
     }
+    corners__init();
+    if (t->opts.all_corners)
+        corners__force_reference();
+    corners__print(stdout);
     struct runner *r = &t->runner;
     runner__init(r, t->opts.seed);
     r->name = "emu";
+    r->ud_allowlist = difftest_ud_allowlist;
+    runner__print_allowlist(r, stdout);
     r->run = run_emulated;
     r->ctx = t->emu;
     r->budget = t->opts.cases;
@@ -96,6 +105,10 @@ static int difftest_main(void *arg)
            (unsigned long long)(r->cases - t->gen.enumerated),
            (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9,
            (unsigned long long)r->skipped);
+    if (r->unjudged)
+        printf("difftest: %llu cases parted at a vendor-specific corner not compared on this "
+               "host and were not judged past it\n",
+               (unsigned long long)r->unjudged);
     printf("difftest: %llu cases, %llu failed (seed %llu)\n", (unsigned long long)r->cases,
            (unsigned long long)r->failed, (unsigned long long)t->opts.seed);
     bool ok = r->failed == 0 && r->cases > 0 && !t->gen.unencodable;

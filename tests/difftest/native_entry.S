@@ -77,9 +77,14 @@ dt_native_exit:
     mov %r14, dt_native_out+112(%rip)
     mov %r15, dt_native_out+120(%rip)
     mov dt_native_host_rsp(%rip), %rsp
-    /* SSE and MMX cases: back to the host's MXCSR (callee-saved) and an empty x87 stack. */
+    /*
+     * SSE and MMX cases: back to the host's MXCSR (callee-saved). x87 and MMX
+     * cases: back to the default x87 control word and an empty stack with
+     * FNINIT, which (unlike EMMS or any waiting instruction) does not raise
+     * #MF for an exception the test code left pending.
+     */
     ldmxcsr dt_native_host_mxcsr(%rip)
-    emms
+    fninit
     pushfq
     popq dt_native_out+128(%rip)
     /* Back to the flags the C ABI expects: DF clear, and no NT/AC/ID left over from POPF tests. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* options.c - parsing --cases, --seed, --max-failures, --random-only (see options.h). */
+/* options.c - parsing --cases, --seed, --max-failures, --random-only, --all-corners (see
+ * options.h). */
 #include "options.h"
 
 #include <stdio.h>
@@ -30,6 +31,8 @@ int options__parse(struct options *opts, int argc, char **argv, const char *usag
             i++;
         } else if (!strcmp(argv[i], "--random-only")) {
             opts->random_only = true;
+        } else if (!strcmp(argv[i], "--all-corners")) {
+            opts->all_corners = true;
         } else {
             fprintf(stderr, "%s", usage);
             return -1;

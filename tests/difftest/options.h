@@ -11,6 +11,7 @@ struct options {
     uint64_t seed;         /* of the random values and sequences */
     unsigned max_failures; /* printed in full */
     bool random_only;      /* skip the enumeration */
+    bool all_corners;      /* compare the vendor-specific corners on any host (corners.h) */
 };
 
 /* Parses argv into opts (whose fields hold the defaults); prints usage and returns -1 on error. */

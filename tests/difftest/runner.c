@@ -23,7 +23,7 @@ void runner__init(struct runner *r, uint64_t seed)
         uint64_t v = rng__next(&rng);
         memcpy(r->image + i, &v, 8);
     }
-    r->cases = r->failed = r->skipped = 0;
+    r->cases = r->failed = r->skipped = r->unjudged = 0;
     r->printed = 0;
     memset(&r->forms, 0, sizeof(r->forms));
 }
@@ -87,7 +87,7 @@ static void shortest_failing_prefix(struct runner *r, const struct dt_case *c,
     struct diff d;
 
     *prefix = *c;
-    for (unsigned n = 1; n < c->ninsns; n++) {
+    for (unsigned n = c->keep ? c->keep : 1; n < c->ninsns; n++) {
         if (!closed_prefix(c, n))
             continue;
         prefix->ninsns = n;
@@ -106,7 +106,8 @@ static void report_failure(struct runner *r, const struct dt_case *c)
 
     r->failed++;
     shortest_failing_prefix(r, c, &prefix);
-    struct form *f = form_of(r, &prefix, prefix.ninsns - 1);
+    unsigned named = prefix.ninsns <= c->keep && c->subject ? c->subject - 1 : prefix.ninsns - 1;
+    struct form *f = form_of(r, &prefix, named);
     f->failures++;
     if (r->quiet || r->printed >= r->max_printed)
         return;
@@ -119,9 +120,31 @@ static void report_failure(struct runner *r, const struct dt_case *c)
     else
         snprintf(title, sizeof(title), "%s", f->key);
     run_both(r, &prefix, &ref, &got, &d);
-    compare__print(stdout, &prefix, title, &ref, "native", &got, r->name, &d);
+    FILE *out = r->report ? r->report : stdout;
+    compare__print(out, &prefix, title, &ref, "native", &got, r->name, &d);
     if (r->printed == r->max_printed)
-        printf("difftest: further failures are counted but not printed\n");
+        fprintf(out, "difftest: further failures are counted but not printed\n");
+}
+
+static bool allowed(const struct runner *r, const char *key)
+{
+    for (const struct ud_allow *a = r->ud_allowlist; a && a->form; a++)
+        if (!strcmp(a->form, key))
+            return true;
+    return false;
+}
+
+void runner__print_allowlist(const struct runner *r, FILE *out)
+{
+    unsigned n = 0;
+    for (const struct ud_allow *a = r->ud_allowlist; a && a->form; a++)
+        n++;
+    fprintf(out,
+            "difftest: #UD allowlist: %u form%s (excluded if %s raises #UD where the host does "
+            "not; any other such #UD fails)%s\n",
+            n, n == 1 ? "" : "s", r->name, n ? ":" : "");
+    for (const struct ud_allow *a = r->ud_allowlist; a && a->form; a++)
+        fprintf(out, "  %-40s %s\n", a->form, a->reason);
 }
 
 bool runner__submit(struct runner *r, struct dt_case *c)
@@ -143,13 +166,14 @@ bool runner__submit(struct runner *r, struct dt_case *c)
     struct form *first = form_of(r, c, 0);
     if (c->ninsns == 1 && first->state == FORM_NEW) {
         first->state = FORM_PROBED;
-        if (got.vector == 6 && ref.vector != 6) {
+        if (got.vector == 6 && ref.vector != 6 && allowed(r, first->key)) {
             first->state = FORM_EXCLUDED;
             r->skipped++;
             return true;
         }
     }
     r->cases++;
+    r->unjudged += d.corner;
     first->cases++;
     if (!agree)
         report_failure(r, c);
@@ -165,7 +189,7 @@ void runner__print_forms(const struct runner *r, FILE *out)
         failing += f->key[0] && f->failures;
     }
     if (excluded) {
-        fprintf(out, "difftest: %u forms excluded (#UD in %s, not implemented):", excluded,
+        fprintf(out, "difftest: %u forms excluded (#UD in %s, on the allowlist):", excluded,
                 r->name);
         for (size_t i = 0; i < r->forms.nslots; i++)
             if (r->forms.slots[i].key[0] && r->forms.slots[i].state == FORM_EXCLUDED)

@@ -4,9 +4,11 @@
  * them, and keeps the counts: cases, failures, and forms excluded because
  * the side under test does not implement them.
  *
- * A form is excluded when its first case ends in #UD on the side under test
- * but not natively; its later cases are skipped and the form is listed once.
- * Any later #UD of a form that passed that probe is a failure.
+ * A form is excluded when it is on the #UD allowlist and its first case ends
+ * in #UD on the side under test but not natively; its later cases are
+ * skipped and the form is listed once. A #UD on the side under test only is
+ * a failure in every other case: a form not on the allowlist, or a later
+ * case of a form that passed that probe.
  */
 #ifndef STRATA_TESTS_DIFFTEST_RUNNER_H
 #define STRATA_TESTS_DIFFTEST_RUNNER_H
@@ -20,19 +22,31 @@
 typedef void (*runner_side_fn)(void *ctx, const struct dt_case *c, const uint8_t *image,
                                struct dt_outcome *out);
 
+/* A form the side under test may leave out (raise #UD for), and why. */
+struct ud_allow {
+    const char *form; /* as forms.c names it, e.g. "fisttp m16" */
+    const char *reason;
+};
+
+/* The difftest's allowlist (ud_allowlist.c), ended by an entry whose form is NULL. */
+extern const struct ud_allow difftest_ud_allowlist[];
+
 struct runner {
     /* set by the caller */
     const char *name; /* of the side under test, e.g. "emu" */
     runner_side_fn run;
     void *ctx;
-    uint64_t budget;      /* stop after this many cases */
-    unsigned max_printed; /* failures printed in full */
-    bool quiet;           /* print nothing per case (self-test) */
+    uint64_t budget;                     /* stop after this many cases */
+    unsigned max_printed;                /* failures printed in full */
+    bool quiet;                          /* print nothing per case (self-test) */
+    const struct ud_allow *ud_allowlist; /* ended by form NULL; NULL: empty */
+    FILE *report;                        /* where failures are printed; NULL: stdout */
 
     /* counts */
     uint64_t cases;
     uint64_t failed;
-    uint64_t skipped; /* cases of excluded forms */
+    uint64_t skipped;  /* cases of excluded forms */
+    uint64_t unjudged; /* cases that parted at a vendor-specific corner (compare.h) */
     unsigned printed;
 
     struct form_table forms;
@@ -49,6 +63,9 @@ bool runner__submit(struct runner *r, struct dt_case *c);
 
 /* True when the budget is used up. */
 bool runner__done(const struct runner *r);
+
+/* Prints the #UD allowlist with its size, one line per entry. */
+void runner__print_allowlist(const struct runner *r, FILE *out);
 
 /* Prints the excluded forms and the forms with failures, one line each. */
 void runner__print_forms(const struct runner *r, FILE *out);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "corners.h"
 #include "cpu/vcpu.h"
 #include "gen.h"
 #include "native.h"
@@ -140,6 +141,131 @@ static void check_self_modifying(const uint8_t *image)
           "a store into the next instruction's immediate takes effect");
 }
 
+/* ---- x87 state with an unmasked exception pending ---- */
+
+#define X87_IN  (DT_DATA_ADDR + 0x1c00)
+#define X87_OUT (DT_DATA_ADDR + 0x1e00)
+
+/*
+ * FXRSTOR64 of a state with #Z unmasked and pending (FSW.ZE), then
+ * (n >= 2) FNSTSW AX and (n >= 3) FXSAVE64 and FNINIT: no instruction
+ * waits, so natively nothing raises #MF, neither in the code nor in the
+ * exit stub that follows it.
+ */
+static void pending_mf_case(struct dt_case *c, unsigned n)
+{
+    struct builder b;
+    raw_case(c, NULL, 0);
+    builder__start(&b, c);
+    uint8_t img[32] = {0x7b, 0x03, 0x04, 0x00}; /* FCW 0x37b, FSW ZE; MXCSR below */
+    img[24] = 0x80, img[25] = 0x1f;
+    c->npatches = 1;
+    c->patches[0] = (struct dt_patch){.offset = X87_IN - DT_DATA_ADDR, .len = sizeof(img)};
+    memcpy(c->patches[0].bytes, img, sizeof(img));
+    ZydisEncoderOperand in = op_mem(ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, 0, X87_IN, 512);
+    ZydisEncoderOperand out = op_mem(ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE, 0, X87_OUT, 512);
+    ZydisEncoderOperand ax = op_reg(ZYDIS_REGISTER_AX);
+    bool ok = builder__insn(&b, ZYDIS_MNEMONIC_FXRSTOR64, 0, 1, &in);
+    if (n >= 2)
+        ok = ok && builder__insn(&b, ZYDIS_MNEMONIC_FNSTSW, 0, 1, &ax);
+    if (n >= 3) {
+        ok = ok && builder__insn(&b, ZYDIS_MNEMONIC_FXSAVE64, 0, 1, &out) &&
+             builder__insn(&b, ZYDIS_MNEMONIC_FNINIT, 0, 0, NULL);
+        c->keep = 3;    /* never cut before the FXSAVE64 */
+        c->subject = 2; /* the FNSTSW is under test */
+    }
+    check(ok, "the pending-#MF case encodes");
+}
+
+/* A side that runs natively but stores ST7's exponent wrong in every FXSAVE image. */
+static void run_wrong_fxsave(void *ctx, const struct dt_case *c, const uint8_t *image,
+                             struct dt_outcome *out)
+{
+    uint8_t *copy = ctx;
+    native__run(c, image, out);
+    memcpy(copy, out->data, DT_DATA_SIZE);
+    out->data = copy;
+    size_t off = X87_OUT - DT_DATA_ADDR + 32 + 7 * 16 + 8;
+    if (memcmp(copy + X87_OUT - DT_DATA_ADDR, image + X87_OUT - DT_DATA_ADDR, 32))
+        copy[off] ^= 0x01; /* only if an FXSAVE64 wrote the image */
+}
+
+static void check_pending_mf(const struct runner *r)
+{
+    static struct dt_case c;
+    struct dt_outcome out;
+    for (unsigned n = 1; n <= 3; n += 2) {
+        pending_mf_case(&c, n);
+        native__run(&c, r->image, &out);
+        check(out.vector == -1 && out.regs.rip == dt_case_end(&c),
+              n == 1 ? "code that leaves an x87 exception pending ends without #MF"
+                     : "FXSAVE64 with an x87 exception pending ends without #MF");
+    }
+
+    /* a wrong state is reported as the data difference, not cut before the FXSAVE64 */
+    static uint8_t wrong[DT_DATA_SIZE];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *report = open_memstream(&text, &len);
+    if (!report) {
+        check(false, "open_memstream");
+        return;
+    }
+    static struct runner t;
+    runner__init(&t, 1);
+    memcpy(t.image, r->image, DT_DATA_SIZE);
+    t.name = "wrong";
+    t.run = run_wrong_fxsave;
+    t.ctx = wrong;
+    t.report = report;
+    t.max_printed = 1;
+    t.budget = 1;
+    pending_mf_case(&c, 3);
+    runner__submit(&t, &c);
+    fclose(report);
+    bool ok = t.failed == 1 && text && strstr(text, "data: 1 bytes differ") &&
+              !strstr(text, "exception") && strstr(text, "(the first 3 of 4 instructions)") &&
+              strstr(text, ": fnstsw");
+    check(ok,
+          "a pending-#MF case is reported as its real state difference, against its instruction");
+    if (!ok)
+        printf("%s", text ? text : "");
+    free(text);
+    runner__destroy(&t);
+}
+
+/* A form whose first case raises #UD on the side under test only fails, unless it is allowed. */
+static void run_ud(void *ctx, const struct dt_case *c, const uint8_t *image, struct dt_outcome *out)
+{
+    (void)ctx;
+    native__run(c, image, out);
+    out->vector = 6;
+    out->regs = c->in;
+}
+
+static void check_ud_allowlist(struct runner *r)
+{
+    static const uint8_t nop[] = {0x90};
+    static const struct ud_allow allow_nop[] = {{"nop", "selftest"}, {NULL, NULL}};
+    static struct dt_case c;
+    for (int allowed = 0; allowed < 2; allowed++) {
+        struct runner t = {.name = "ud",
+                           .run = run_ud,
+                           .budget = 1,
+                           .quiet = true,
+                           .ud_allowlist = allowed ? allow_nop : NULL};
+        runner__init(&t, 1);
+        t.budget = 1;
+        raw_case(&c, nop, sizeof(nop));
+        runner__submit(&t, &c);
+        check(allowed ? t.failed == 0 && t.skipped == 1 : t.failed == 1 && t.skipped == 0,
+              allowed ? "an allowlisted form raising #UD in the emulator only is excluded"
+                      : "a form raising #UD in the emulator only fails unless allowlisted");
+        runner__destroy(&t);
+    }
+    (void)r;
+}
+
 /* ---- 2. and 3. the native run as the side under test, optionally wrong ---- */
 
 enum mutation { NONE, GPR, FLAG, RIP, VECTOR, DATA, UNDEFINED_FLAG, NMUTATIONS };
@@ -192,11 +318,14 @@ static int selftest_main(void *arg)
         fprintf(stderr, "difftest-selftest: %s\n", err.msg);
         return 1;
     }
+    corners__init();
     struct runner *r = &t->runner;
     runner__init(r, t->opts.seed);
     check_exceptions(r->image);
     check_branch(r->image);
     check_self_modifying(r->image);
+    check_pending_mf(r);
+    check_ud_allowlist(r);
 
     /* 2. native against native */
     r->name = "native";

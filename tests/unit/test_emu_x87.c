@@ -385,6 +385,27 @@ static void fxsave_pointers(void **state)
     assert_int_equal(data32(f, 0x314), 0);
 }
 
+SNIPPET(fxrstor_fxsave, "fxrstor64 0x120200; fxsave64 0x120100");
+
+/* FXRSTOR64 keeps FIP and FDP canonical: sign-extended from bit 47 (docs/emu-cpuid.md). */
+static void fxrstor_pointers_canonical(void **state)
+{
+    struct emu_fixture *f = *state;
+    reset_fpu(f);
+    memset(data(f, 0x200), 0, 512);
+    put16(f, 0x200, 0x37b); /* #Z unmasked */
+    put16(f, 0x202, 0x4);   /* ZE: pending, so FXSAVE stores the pointers */
+    put16(f, 0x206, 0x123);
+    uint64_t fip = 0x0000923456789abcull, fdp = 0x1234000011112222ull;
+    memcpy(data(f, 0x208), &fip, 8);
+    memcpy(data(f, 0x210), &fdp, 8);
+    expect_end(RUN(f, fxrstor_fxsave));
+    assert_int_equal(data16(f, 0x102) & (FSW_ES | FSW_ZE), FSW_ES | FSW_ZE);
+    assert_int_equal(data16(f, 0x106), 0x123);
+    assert_int_equal(data64(f, 0x108), 0xffff923456789abcull);
+    assert_int_equal(data64(f, 0x110), 0x0000000011112222ull);
+}
+
 SNIPPET(fld1_only, "fld1");
 SNIPPET(fwait_only, "fwait");
 
@@ -541,6 +562,7 @@ int main(void)
         cmocka_unit_test(fsave_image_and_frstor),
         cmocka_unit_test(environment_and_pending_exceptions),
         cmocka_unit_test(fxsave_pointers),
+        cmocka_unit_test(fxrstor_pointers_canonical),
         cmocka_unit_test(device_not_available),
         cmocka_unit_test(store_faults_are_precise),
         cmocka_unit_test(top_changes_keep_physical_registers),

@@ -12,9 +12,10 @@
  * derived from the register contents (figure 8-7). The real-address mode
  * layouts are not implemented (#UD and a log line there). The CPU model
  * deprecates FCS and FDS (CPUID.7.0:EBX[13]): they are stored as 0 and
- * ignored when loaded. FFREE, FFREEP, FINCSTP, FDECSTP and FNOP are
- * ordinary non-control instructions and run on the host (x87.c); FENI,
- * FDISI and FSETPM do nothing on any CPU since the 387.
+ * ignored when loaded. FXRSTOR64 loads FIP and FDP sign-extended from bit
+ * 47 (docs/emu-cpuid.md, "Where the architecture leaves a choice"). FFREE, FFREEP, FINCSTP, FDECSTP
+ * and FNOP are ordinary non-control instructions and run on the host (x87.c); FENI, FDISI and
+ * FSETPM do nothing on any CPU since the 387.
  */
 #include "cpu/emu/ops/x87.h"
 
@@ -282,6 +283,12 @@ void emu_x87_fxsave(const struct emu_cpu *cpu, uint8_t *img, bool format64)
     memcpy(img + FX_ST0, fx + FX_ST0, FX_X87_BYTES - FX_ST0);
 }
 
+/* v sign-extended from bit 47, as FXRSTOR64 loads FIP and FDP (the model's choice, as Zen 3). */
+static uint64_t canonical48(uint64_t v)
+{
+    return (uint64_t)((int64_t)(v << 16) >> 16);
+}
+
 void emu_x87_fxrstor(struct emu_cpu *cpu, const uint8_t *img, bool format64)
 {
     uint8_t *fx = cpu->fx;
@@ -290,8 +297,9 @@ void emu_x87_fxrstor(struct emu_cpu *cpu, const uint8_t *img, bool format64)
     fx[FX_FTW] = img[FX_FTW];
     fx[FX_FTW + 1] = 0;
     fx16_set(fx, FX_FOP, fx16(img, FX_FOP) & FOP_MASK);
-    fx64_set(fx, FX_FIP, format64 ? fx64(img, FX_FIP) : get32(img + FX_FIP, 0));
-    fx64_set(fx, FX_FDP, format64 ? fx64(img, FX_FDP) : get32(img + FX_FDP, 0));
+    /* 64-bit pointers are linear addresses: the model keeps them canonical (48 bits) */
+    fx64_set(fx, FX_FIP, format64 ? canonical48(fx64(img, FX_FIP)) : get32(img + FX_FIP, 0));
+    fx64_set(fx, FX_FDP, format64 ? canonical48(fx64(img, FX_FDP)) : get32(img + FX_FDP, 0));
     for (unsigned k = 0; k < 8; k++) {
         memcpy(fx + FX_ST0 + 16 * k, img + FX_ST0 + 16 * k, ST_BYTES);
         memset(fx + FX_ST0 + 16 * k + ST_BYTES, 0, 16 - ST_BYTES);
