@@ -26,7 +26,8 @@ struct block_backend_ops {
     int (*preadv)(struct block_backend *b, const struct iovec *iov, int iovcnt, uint64_t offset);
     int (*pwritev)(struct block_backend *b, const struct iovec *iov, int iovcnt, uint64_t offset);
     int (*flush)(struct block_backend *b);
-    /* The range reads as anything afterwards (its space may go back to the host). */
+    /* The range reads as anything afterwards (its space may go back to the host);
+       -EOPNOTSUPP when the host cannot discard (nothing changed). */
     int (*discard)(struct block_backend *b, uint64_t offset, uint64_t len);
     /* The range reads as zeroes afterwards; may_unmap lets it give its space back. */
     int (*write_zeroes)(struct block_backend *b, uint64_t offset, uint64_t len, bool may_unmap);

@@ -5,8 +5,9 @@
  *
  * Reads and writes are preadv/pwritev straight between the file and the
  * guest's buffers, retried on short transfers. Flush is fdatasync. Discard
- * punches a hole (BLKDISCARD on a block device) and is advisory: where the
- * host cannot, it does nothing and succeeds. Write-zeroes punches a hole
+ * punches a hole (BLKDISCARD on a block device); where the host cannot
+ * (the file system or device does not support it) it changes nothing and
+ * returns -EOPNOTSUPP, which the guest sees as "not supported". Write-zeroes punches a hole
  * when the guest allows unmapping, else zeroes the range in place
  * (FALLOC_FL_ZERO_RANGE, BLKZEROOUT), and falls back to writing zeroes.
  */
@@ -112,7 +113,9 @@ static int raw_discard(struct block_backend *b, uint64_t offset, uint64_t len)
         rc =
             fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len);
     }
-    return rc < 0 && !unsupported(errno) ? -errno : 0;
+    if (rc < 0)
+        return unsupported(errno) ? -EOPNOTSUPP : -errno;
+    return 0;
 }
 
 static int write_zero_buffers(struct raw *r, uint64_t offset, uint64_t len)

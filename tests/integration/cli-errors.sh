@@ -4,7 +4,8 @@
 # (issue 2, deliverable 8; exit statuses from docs/cli.md). Every case must end
 # with the expected status and exactly one line on stderr, and no crash: no
 # death by signal, no sanitizer report. Bad files end with status 1 and the line
-# names the file; bad usage ends with status 2.
+# names the file; bad usage ends with status 2 and the line names what was
+# wrong (the option and its value).
 #   missing-kernel     --kernel on a path that does not exist
 #   not-a-kernel       a text file
 #   truncated-bzimage  the first 64 KiB of GUESTDIR/vmlinuz
@@ -92,11 +93,11 @@ corrupt-payload)
     make_corrupt_payload "$tmp/corrupt-vmlinuz"
     expect 1 "$tmp/corrupt-vmlinuz" --kernel "$tmp/corrupt-vmlinuz"
     ;;
-mem-zero) expect 2 "" --kernel "$text_file" --mem 0 ;;
-cpus-zero) expect 2 "" --kernel "$text_file" --cpus 0 ;;
-unknown-option) expect 2 "" --kernel "$text_file" --no-such-option ;;
-bogus-engine) expect 2 "" --kernel "$text_file" --engine=bogus ;;
-junk-timeout) expect 2 "" --kernel "$text_file" --timeout soon ;;
+mem-zero) expect 2 "bad --mem '0'" --kernel "$text_file" --mem 0 ;;
+cpus-zero) expect 2 "bad --cpus '0'" --kernel "$text_file" --cpus 0 ;;
+unknown-option) expect 2 "unknown option '--no-such-option'" --kernel "$text_file" --no-such-option ;;
+bogus-engine) expect 2 "unknown engine 'bogus'" --kernel "$text_file" --engine=bogus ;;
+junk-timeout) expect 2 "bad --timeout 'soon'" --kernel "$text_file" --timeout soon ;;
 *)
     echo "$0: unknown case '$case'" >&2
     exit 2

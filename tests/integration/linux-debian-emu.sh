@@ -11,9 +11,11 @@
 #            the guest opens its serial port is lost, as on a real UART)
 #   disk     --disk IMG: 16 MiB of random data written to /dev/vda in the
 #            guest; its sha256 there equals the host's of the image
-#   readonly --disk IMG,readonly: a guest write fails, the image is unchanged
+#   readonly --disk IMG,readonly: a guest write fails with the kernel's
+#            refusal (EPERM), the image is unchanged
 #   ext2     mkfs.ext2, mount, write, umount in the guest; the host's
-#            e2fsck -fn finds the file system clean
+#            e2fsck -fn finds the file system clean and debugfs reads the
+#            file back with the sha256 the guest printed
 # Skips (77) when the guest image is missing.
 set -euo pipefail
 
@@ -87,14 +89,23 @@ readonly)
     before=$(sha256sum "$tmp/d.img")
     run 0 --disk "$tmp/d.img,readonly" -- sh -c \
         'if dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct; then echo write-went-through; else echo write-failed; fi'
-    expect 'write-failed'
+    # the guest kernel's refusal (EPERM for a read-only disk), not an I/O error
+    expect "^dd: error writing '/dev/vda': Operation not permitted"
+    expect '^write-failed'
     [[ $(sha256sum "$tmp/d.img") == "$before" ]] || { echo "FAIL: the read-only image changed"; exit 1; }
     ;;
 ext2)
     truncate -s 32M "$tmp/d.img"
     run 0 --disk "$tmp/d.img" -- sh -c 'mkfs.ext2 -q /dev/vda && mkdir -p /mnt &&
-        mount /dev/vda /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=4 && umount /mnt'
+        mount /dev/vda /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=4 &&
+        sha256sum /mnt/f && umount /mnt'
     e2fsck -fn "$tmp/d.img" || { echo "FAIL: e2fsck -fn found problems"; exit 1; }
+    guest=$(sed -n 's,^\([0-9a-f]\{64\}\)  /mnt/f.*,\1,p' "$tmp/out")
+    host=$(debugfs -R 'cat /f' "$tmp/d.img" 2>/dev/null | sha256sum | cut -d' ' -f1)
+    [[ -n $guest && $guest == "$host" ]] || {
+        echo "FAIL: /f read on the host (debugfs) has sha256 $host, the guest wrote '$guest'"
+        exit 1
+    }
     ;;
 *)
     echo "unknown case $case" >&2

@@ -11,7 +11,8 @@
 # keeps a loaded machine from failing the test. Then:
 #   - PVM host (/sys/module/kvm_pvm): Linux stops after its first lines with
 #     a KVM internal error; the run must end with status 125 and a register
-#     dump (rip=...) on stderr.
+#     dump (rip=...) on stderr, and is then reported skipped (77): Linux does
+#     not boot on kvm there, so the test cannot pass.
 #   - host with VT-x/AMD-V: the kernel boots on, finds no root file system and
 #     panics; panic=-1 makes it reboot at once and the reset ends the run with
 #     status 0.
@@ -63,5 +64,7 @@ grep -q 'Command line:' "$tmp/stdout" || fail "no 'Command line:' on stdout"
 ((status == want)) || fail "exit status $status, want $want on a $host host"
 if [[ $host == pvm ]]; then
     grep -qi 'rip=' "$tmp/stderr" || fail "no register dump (rip=...) on stderr"
+    echo "SKIP: linux-kvm: PVM host: Linux printed its first lines, then stopped at an instruction PVM cannot run (status 125, as expected there); it boots only with VT-x/AMD-V"
+    exit 77
 fi
 echo "PASS: linux-kvm"

@@ -4,8 +4,13 @@
  * and the raw backend (src/block/) on a temporary image: read, write,
  * flush, get-id, discard, write-zeroes, requests outside the disk or not in
  * whole sectors, unknown types, read-only disks (IOERR, image unchanged),
- * format checks, and save/load.
+ * format checks, and save/load. The program is linked with
+ * -Wl,--wrap=fdatasync,--wrap=fallocate(64) (tests/unit/meson.build): the
+ * wrappers below count the flushes that reach the host and can make hole
+ * punching fail as on a file system without it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +24,32 @@
 
 #include "devices/virtio/blk.h"
 #include "virtio_fixture.h"
+
+static int fdatasync_calls;
+static bool punch_unsupported;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+    __atomic_fetch_add(&fdatasync_calls, 1, __ATOMIC_SEQ_CST);
+    return __real_fdatasync(fd);
+}
+
+#define WRAP_FALLOCATE(name)                                         \
+    int __real_##name(int fd, int mode, off_t offset, off_t len);    \
+    int __wrap_##name(int fd, int mode, off_t offset, off_t len);    \
+    int __wrap_##name(int fd, int mode, off_t offset, off_t len)     \
+    {                                                                \
+        if (__atomic_load_n(&punch_unsupported, __ATOMIC_SEQ_CST) && \
+            (mode & FALLOC_FL_PUNCH_HOLE)) {                         \
+            errno = EOPNOTSUPP;                                      \
+            return -1;                                               \
+        }                                                            \
+        return __real_##name(fd, mode, offset, len);                 \
+    }
+WRAP_FALLOCATE(fallocate)
+WRAP_FALLOCATE(fallocate64)
 
 #define DISK_SECTORS 64
 #define RING_BASE    0x10000ull
@@ -177,7 +208,10 @@ static void write_and_flush(void **state)
     struct fixture *f = *state;
     memset(vf_hva(&f->m, DATA), 0xab, 1024);
     assert_int_equal(request(f, T_OUT, 10, 1024, true, NULL), S_OK);
+    int before = __atomic_load_n(&fdatasync_calls, __ATOMIC_SEQ_CST);
     assert_int_equal(request(f, T_FLUSH, 0, 0, false, NULL), S_OK);
+    /* the flush reached the host: fdatasync on the image, before the request completed */
+    assert_int_equal(__atomic_load_n(&fdatasync_calls, __ATOMIC_SEQ_CST), before + 1);
     uint8_t buf[1536];
     read_image(f, 10, buf, sizeof(buf));
     for (size_t i = 0; i < 1024; i++)
@@ -225,6 +259,19 @@ static void discard_and_write_zeroes(void **state)
     put_segment(f, DISK_SECTORS - 1, 2, 0);
     assert_int_equal(request(f, T_DISCARD, 0, 16, true, NULL), S_IOERR);
     assert_int_equal(request(f, T_DISCARD, 0, 12, true, NULL), S_UNSUPP); /* partial segment */
+
+    /* A host that cannot punch holes: discard is "not supported", write-zeroes still works */
+    __atomic_store_n(&punch_unsupported, true, __ATOMIC_SEQ_CST);
+    put_segment(f, 40, 8, 0);
+    assert_int_equal(request(f, T_DISCARD, 0, 16, true, NULL), S_UNSUPP);
+    memset(vf_hva(&f->m, DATA), 0x5a, 512);
+    assert_int_equal(request(f, T_OUT, 50, 512, true, NULL), S_OK);
+    put_segment(f, 50, 1, 1); /* unmap allowed, but no hole punching: zeroes written */
+    assert_int_equal(request(f, T_WRITE_ZEROES, 0, 16, true, NULL), S_OK);
+    __atomic_store_n(&punch_unsupported, false, __ATOMIC_SEQ_CST);
+    read_image(f, 50, buf, 512);
+    for (size_t i = 0; i < 512; i++)
+        assert_int_equal(buf[i], 0);
 }
 
 static void bad_requests(void **state)

@@ -13,7 +13,8 @@
  * pool as one job; the job runs the request on the backend, writes the
  * status and returns the chain. Flush is the backend's flush (fdatasync
  * for raw): when it completes, every write completed before it is on the
- * host disk.
+ * host disk. A discard the host cannot do (no hole punching there) is
+ * answered VIRTIO_BLK_S_UNSUPP, never a silent success.
  */
 #include "devices/virtio/blk.h"
 
@@ -188,6 +189,8 @@ static uint8_t do_discard_or_zero(struct virtio_blk *blk, const struct virtq_cha
         int rc = zero ? blk->disk->ops->write_zeroes(blk->disk, off, len,
                                                      flags & VIRTIO_BLK_WRITE_ZEROES_UNMAP)
                       : blk->disk->ops->discard(blk->disk, off, len);
+        if (rc == -EOPNOTSUPP && !zero)
+            return VIRTIO_BLK_S_UNSUPP; /* the host cannot discard here */
         if (rc)
             return VIRTIO_BLK_S_IOERR;
     }
