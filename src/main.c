@@ -12,7 +12,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: strata <command> [options]\n"
                  "\n"
                  "commands:\n"
-                 "  run     boot a virtual machine (strata run --help)\n");
+                 "  run     boot a virtual machine (strata run --help)\n"
+                 "  ct      containers: create, start, exec, stop, ls, ... (strata ct --help)\n"
+                 "  oci     the OCI runtime command line (strata oci --help)\n");
 }
 
 int main(int argc, char **argv)
@@ -30,6 +32,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cli__run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ct"))
+        return cli__ct(argc - 1, argv + 1);
+    if (!strcmp(cmd, "oci"))
+        return cli__oci(argc - 1, argv + 1);
     fprintf(stderr, "strata: unknown command '%s' (try 'strata --help')\n", cmd);
     return EXIT_STATUS_USAGE;
 }

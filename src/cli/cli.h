@@ -4,5 +4,7 @@
 #define STRATA_CLI_CLI_H
 
 int cli__run(int argc, char **argv);
+int cli__oci(int argc, char **argv);
+int cli__ct(int argc, char **argv);
 
 #endif
