@@ -129,6 +129,8 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
     if (spec->ns[CT_NS_NET].wanted && !spec->ns[CT_NS_NET].path && ct_ns__loopback_up(&e))
         init_fail(a->sync, &e);
     setsid();
+    if (a->o->ct && isatty(0))
+        ioctl(0, TIOCSCTTY, 0); /* strata ct: the console pty is the init's terminal */
     int fifo = open(a->fifo, O_PATH | O_CLOEXEC);
     if (fifo < 0) {
         err__set_errno(&e, errno, "cannot open %s", a->fifo);
