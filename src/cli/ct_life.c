@@ -80,13 +80,18 @@ int ct_cli__start(int argc, char **argv)
     return follow(dir);
 }
 
+/* Stopped, and its monitor has recorded how (so that ls tells it right after stop). */
 static bool stopped(const char *root, const char *name)
 {
     char dir[PATH_MAX];
     struct ct_state st;
     if (ct_container__load(root, name, dir, sizeof(dir), &st, NULL, NULL))
         return true;
-    return ct_state__status(dir, &st) == CT_STATUS_STOPPED;
+    if (ct_state__status(dir, &st) != CT_STATUS_STOPPED)
+        return false;
+    struct ct_exit ex;
+    ct_state__read_exit(dir, &ex);
+    return ex.known || !st.monitor || kill(st.monitor, 0) < 0;
 }
 
 int ct_cli__stop(int argc, char **argv)

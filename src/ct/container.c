@@ -159,6 +159,9 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
         init_fail(a->sync, &e);
     if (ct_process__prepare(&spec->process, spec->seccomp, &e))
         init_fail(a->sync, &e);
+    char prog[PATH_MAX];
+    if (ct_process__lookup(&spec->process, prog, sizeof(prog), &e))
+        init_fail(a->sync, &e);
     char self_fifo[64];
     ct_fmt(self_fifo, sizeof(self_fifo), "/proc/self/fd/%d", fifo);
     if (access(self_fifo, F_OK) < 0) {
@@ -177,7 +180,7 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
         fprintf(stderr, "strata: %s\n", e.msg);
         _exit(1);
     }
-    ct_process__exec(&spec->process, &e);
+    ct_process__exec(&spec->process, prog, &e);
     fprintf(stderr, "strata: %s\n", e.msg);
     _exit(127);
 }
@@ -574,9 +577,11 @@ int ct_container__exec(const char *state_root, const char *id, const struct ct_p
                 if (ct_console__setup(o->console_socket, false, &e))
                     exec_fail(errp[1], &e);
             }
-            if (ct_process__prepare(proc, spec.seccomp, &e))
+            char prog[PATH_MAX];
+            if (ct_process__prepare(proc, spec.seccomp, &e) ||
+                ct_process__lookup(proc, prog, sizeof(prog), &e))
                 exec_fail(errp[1], &e);
-            ct_process__exec(proc, &e);
+            ct_process__exec(proc, prog, &e);
             exec_fail(errp[1], &e);
         }
         ssize_t n = write(pidp[1], &child, sizeof(child));

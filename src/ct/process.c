@@ -5,7 +5,8 @@
  * PR_SET_KEEPCAPS), capabilities, no_new_privs and seccomp, in runc's order:
  * with no_new_privs the filter goes last; without it the filter is loaded
  * while the process may still do so (before its capabilities are dropped).
- * The program is looked up in the PATH of the process's own environment.
+ * The program is looked up in the PATH of the process's own environment
+ * before the process is reported ready, so a missing one fails create.
  * See security.h.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ct/fmt.h"
@@ -88,29 +90,34 @@ int ct_process__prepare(const struct ct_process *p, const struct ct_seccomp *sc,
     return 0;
 }
 
-int ct_process__exec(const struct ct_process *p, struct err *err)
+int ct_process__lookup(const struct ct_process *p, char *out, size_t size, struct err *err)
 {
     const char *prog = p->args[0];
-    char *const *argv = (char *const *)p->args, *const *envp = (char *const *)p->env;
     if (strchr(prog, '/')) {
-        execve(prog, argv, envp);
-        return err__set_errno(err, errno, "exec %s", prog);
+        if (access(prog, X_OK) < 0)
+            return err__set_errno(err, errno, "cannot run %s", prog);
+        ct_fmt(out, size, "%s", prog);
+        return 0;
     }
     const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     for (size_t i = 0; p->env[i]; i++)
         if (!strncmp(p->env[i], "PATH=", 5))
             path = p->env[i] + 5;
-    int last = ENOENT;
     for (const char *s = path; *s;) {
         size_t len = strcspn(s, ":");
-        char full[PATH_MAX];
-        ct_fmt(full, sizeof(full), "%.*s/%s", (int)len, len ? s : ".", prog);
-        execve(full, argv, envp);
-        if (errno != ENOENT && errno != ENOTDIR)
-            last = errno;
+        ct_fmt(out, size, "%.*s/%s", (int)len, len ? s : ".", prog);
+        struct stat st;
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+            return 0;
         s += len;
         if (*s == ':')
             s++;
     }
-    return err__set_errno(err, last, "exec %s (not in PATH %s)", prog, path);
+    return err__set(err, "executable '%s' not found in PATH %s", prog, path);
+}
+
+int ct_process__exec(const struct ct_process *p, const char *path, struct err *err)
+{
+    execve(path, (char *const *)p->args, (char *const *)p->env);
+    return err__set_errno(err, errno, "exec %s", path);
 }

@@ -9,6 +9,7 @@
 #ifndef STRATA_CT_SECURITY_H
 #define STRATA_CT_SECURITY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ct/spec.h"
@@ -28,7 +29,9 @@ int ct_seccomp__load(const struct ct_seccomp *sc, struct err *err);
  */
 int ct_process__prepare(const struct ct_process *proc, const struct ct_seccomp *sc,
                         struct err *err);
-/* execve of proc->args[0] searched in the PATH of proc->env; returns -1 with err on failure. */
-int ct_process__exec(const struct ct_process *proc, struct err *err);
+/* PATH (of proc->env) lookup of proc->args[0] into OUT: an executable regular file. */
+int ct_process__lookup(const struct ct_process *proc, char *out, size_t size, struct err *err);
+/* execve of PATH with proc's args and env; returns -1 with err on failure. */
+int ct_process__exec(const struct ct_process *proc, const char *path, struct err *err);
 
 #endif

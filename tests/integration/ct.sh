@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# ct.sh STRATA CASE - `strata ct` as a user drives it, on a busybox root
+# filesystem built here; each test has its own state root and names.
+#   basic      create, start --attach, ls, rm; the isolation inside (pid 1,
+#              hostname, capabilities, no_new_privs, seccomp, masked and
+#              read-only paths, no host mounts)
+#   exec       exec in a running container (status, same pid namespace), stop, rm
+#   stop       stop: SIGTERM ignored by the init, SIGKILL after --timeout
+#   oom        --memory 64M and 200 MiB allocated: OOM-killed, and ls says so
+#   pids       --pids 20 and a fork bomb: held at 20, refusals counted, host fine
+#   image      --image TARBALL and --volume HOST:GUEST:ro
+#   errors     bad input: one line, non-zero, nothing left behind
+set -euo pipefail
+[[ $# -eq 2 ]] || { echo "usage: $0 STRATA CASE" >&2; exit 2; }
+strata=$1 case=$2
+here=$(dirname "$0")
+# shellcheck source=ct-lib.sh
+. "$here/ct-lib.sh"
+ct_need_root
+
+tmp=$(mktemp -d)
+export STRATA_CT_ROOT=$tmp/state
+name=t$$-$case
+cleanup() {
+    "$strata" ct rm --force "$name" >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+ct_rootfs "$tmp/rootfs"
+fail() { echo "FAIL: $*"; exit 1; }
+
+case $case in
+basic)
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" --hostname box -- sh -c '
+        echo "pid=$$ host=$(hostname)"
+        grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status
+        [ -c /proc/timer_list ] && echo "timer_list masked"
+        echo x > /proc/sys/kernel/domainname 2>/dev/null || echo "proc/sys read-only"
+        mount | grep -c " / " | sed "s/^/root mounts: /"
+        ls /dev | tr "\n" " "; echo
+        exit 7'
+    "$strata" ct ls | grep -E "^$name +ct +created " || fail "ls does not show it created"
+    out=$("$strata" ct start --attach "$name") && st=0 || st=$?
+    echo "$out"
+    [[ $st -eq 7 ]] || fail "start --attach returned $st, not the container's 7"
+    grep -q "pid=1 host=box" <<<"$out" || fail "not pid 1 with hostname box"
+    # Docker's 14 default capabilities, nothing else
+    grep -q "CapEff:.*00000000a80425fb" <<<"$out" || fail "capabilities are not the default set"
+    grep -q "NoNewPrivs:.*1" <<<"$out" || fail "no_new_privs is not set"
+    grep -q "Seccomp:.*2" <<<"$out" || fail "no seccomp filter"
+    [[ ! -e /proc/timer_list ]] || grep -q "timer_list masked" <<<"$out" || fail "/proc/timer_list not masked"
+    grep -q "proc/sys read-only" <<<"$out" || fail "/proc/sys writable"
+    grep -q "root mounts: 1" <<<"$out" || fail "more than one mount on /"
+    grep -q "null" <<<"$out" && ! grep -q "sda\|vda\|kvm" <<<"$out" || fail "/dev is not minimal"
+    "$strata" ct ls | grep -E "^$name +ct +exited 7 " || fail "ls does not say exited 7"
+    "$strata" ct rm "$name"
+    [[ -z $(ls "$STRATA_CT_ROOT") ]] || fail "state left behind"
+    ;;
+exec)
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- sleep 100
+    "$strata" ct start "$name"
+    "$strata" ct ls | grep -E "^$name +ct +running " || fail "not running"
+    out=$("$strata" ct exec "$name" -- sh -c 'ps -o pid,comm; exit 5') && st=0 || st=$?
+    echo "$out"
+    [[ $st -eq 5 ]] || fail "exec returned $st, not 5"
+    grep -qE "^ +1 +sleep" <<<"$out" || fail "exec does not see the container's pid 1"
+    "$strata" ct stop --timeout 5 "$name"
+    "$strata" ct ls | grep -E "^$name +ct +(killed|exited)" || fail "not stopped"
+    "$strata" ct rm "$name"
+    ;;
+stop)
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- sh -c 'trap "" TERM; while :; do sleep 1; done'
+    "$strata" ct start "$name"
+    start=$EPOCHREALTIME
+    "$strata" ct stop --timeout 1 "$name"
+    took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+    echo "stop took $took s"
+    awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 5) }' || fail "stop did not wait ~1 s before SIGKILL"
+    "$strata" ct ls | grep -E "^$name +ct +killed \(SIGKILL\)" || fail "ls does not say killed"
+    ;;
+oom)
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" --memory 64M -- dd if=/dev/zero of=/dev/null bs=200M count=1
+    "$strata" ct start --attach "$name" && st=0 || st=$?
+    "$strata" ct ls
+    [[ $st -eq 137 ]] || fail "the container ended with $st, not SIGKILL (137)"
+    "$strata" ct ls | grep -E "^$name +ct +oom-killed " || fail "ls does not say oom-killed"
+    "$strata" ct stats "$name" | grep -E "^memory .* 64\.0M +[1-9]" || fail "stats shows no OOM kill at 64M"
+    ;;
+pids)
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" --pids 20 -- sh -c 'bomb() { bomb | bomb & }; bomb; sleep 30'
+    "$strata" ct start "$name"
+    max=0
+    for _ in $(seq 20); do
+        n=$("$strata" ct stats "$name" | awk '$1 == "pids" { print $2 }')
+        (( n > max )) && max=$n
+        sleep 0.1
+    done
+    "$strata" ct stats "$name"
+    refused=$("$strata" ct stats "$name" | awk '$1 == "pids" { print $5 }')
+    echo "most pids seen: $max, forks refused: $refused"
+    (( max <= 20 )) || fail "more than 20 pids in the container"
+    (( refused > 0 )) || fail "no fork was refused: was there a bomb?"
+    [[ $(sh -c 'echo host-fine') == host-fine ]] || fail "the host cannot fork"
+    "$strata" ct stop --timeout 0.5 "$name"
+    ;;
+image)
+    tar -C "$tmp/rootfs" -czf "$tmp/image.tar.gz" .
+    mkdir "$tmp/vol"
+    echo "from the host" >"$tmp/vol/file"
+    "$strata" ct create "$name" --image "$tmp/image.tar.gz" --volume "$tmp/vol:/mnt/vol:ro" -- \
+        sh -c 'cat /etc/os-release /mnt/vol/file; echo x > /mnt/vol/new 2>/dev/null && echo WROTE || echo "read-only volume"'
+    out=$("$strata" ct start --attach "$name")
+    echo "$out"
+    grep -q 'strata test busybox' <<<"$out" || fail "not the image's root"
+    grep -q 'from the host' <<<"$out" || fail "volume not mounted"
+    grep -q 'read-only volume' <<<"$out" || fail "read-only volume writable"
+    [[ ! -e $tmp/vol/new ]] || fail "a file appeared in the read-only volume"
+    ;;
+errors)
+    check() { # check WANT_STATUS ARGS... : one line on stderr, that status
+        local want=$1 st=0
+        shift
+        "$strata" ct "$@" 2>"$tmp/err" >/dev/null || st=$?
+        [[ $st -eq $want && $(wc -l <"$tmp/err") -eq 1 ]] || {
+            cat "$tmp/err"; fail "ct $* ended with $st (want $want) or not one line"; }
+        echo "ok ($st): $(cat "$tmp/err")"
+    }
+    check 1 create "$name"
+    check 1 create "$name" --rootfs "$tmp/nope" -- true
+    check 1 create "bad/name" --rootfs "$tmp/rootfs" -- true
+    check 1 create "$name" --rootfs "$tmp/rootfs" --memory 1K -- true
+    check 1 create "$name" --rootfs "$tmp/rootfs" --volume relative:/x -- true
+    check 1 create "$name" --rootfs "$tmp/rootfs" -- /no/such/program
+    "$strata" ct start "$name" 2>/dev/null && fail "a failed exec left a container"
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- true
+    check 1 create "$name" --rootfs "$tmp/rootfs" -- true
+    check 1 exec "$name" -- true
+    check 1 start nosuch$$
+    check 2 frobnicate
+    ;;
+*) echo "unknown case $case" >&2; exit 2 ;;
+esac
+echo "ct $case: ok"
