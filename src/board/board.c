@@ -8,13 +8,13 @@
  *   0x3f8-0x3ff   COM1, 16550A UART on IRQ 4
  *   0x501         exit device
  */
-#include "machine/board.h"
+#include "board/board.h"
 
 #include <stdlib.h>
 
 #include "devices/exitdev.h"
-#include "machine/board_devices.h"
-#include "machine/console.h"
+#include "board/board_devices.h"
+#include "board/console.h"
 
 static int wire(struct machine *m, uint64_t base, uint64_t len, const struct bus_ops *ops,
                 void *opaque, const char *name, struct err *err)

@@ -4,8 +4,8 @@
  * (0x3f8, IRQ 4), i8042 (reset line), CMOS RTC (0x70/0x71) and the exit device
  * (port 0x501). Wired onto the machine's port-I/O bus.
  */
-#ifndef STRATA_MACHINE_BOARD_H
-#define STRATA_MACHINE_BOARD_H
+#ifndef STRATA_BOARD_BOARD_H
+#define STRATA_BOARD_BOARD_H
 
 #include "machine/machine.h"
 

@@ -3,8 +3,8 @@
  * board_devices.h - what struct machine_devices holds (private to the board
  * and the console; everything else goes through board.h and console.h).
  */
-#ifndef STRATA_MACHINE_BOARD_DEVICES_H
-#define STRATA_MACHINE_BOARD_DEVICES_H
+#ifndef STRATA_BOARD_BOARD_DEVICES_H
+#define STRATA_BOARD_BOARD_DEVICES_H
 
 #include "devices/cmos.h"
 #include "devices/i8042.h"

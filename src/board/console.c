@@ -14,7 +14,7 @@
  * as it is, and its end only ends the reader: the VM runs on. A closed
  * stdin means no reader at all.
  */
-#include "machine/console.h"
+#include "board/console.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "machine/board_devices.h"
+#include "board/board_devices.h"
 #include "util/term.h"
 
 #define CTRL_A 0x01

@@ -8,8 +8,8 @@
  * --console virtio); Ctrl-A X quits the VM, Ctrl-A Ctrl-A sends
  * a literal Ctrl-A, as in QEMU.
  */
-#ifndef STRATA_MACHINE_CONSOLE_H
-#define STRATA_MACHINE_CONSOLE_H
+#ifndef STRATA_BOARD_CONSOLE_H
+#define STRATA_BOARD_CONSOLE_H
 
 #include <stddef.h>
 #include <stdint.h>

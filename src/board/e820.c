@@ -7,9 +7,9 @@
  * ACPI tables at the top of the BIOS area are reported reserved, the rest of
  * [640 KiB, 1 MiB) (VGA and option ROM space) is left out as on a PC.
  */
-#include "machine/e820.h"
+#include "board/e820.h"
 
-#include "machine/layout.h"
+#include "board/layout.h"
 
 _Static_assert(LAYOUT_EBDA_END <= LAYOUT_ACPI_BASE &&
                    LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE <= LAYOUT_HIMEM_START,

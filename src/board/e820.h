@@ -8,8 +8,8 @@
  * RAM from 1 MiB to the MMIO hole usable, and RAM above 4 GiB usable. Entry format per the ACPI spec, "System Address Map
  * Interfaces"; Linux reads it from boot_params.e820_table.
  */
-#ifndef STRATA_MACHINE_E820_H
-#define STRATA_MACHINE_E820_H
+#ifndef STRATA_BOARD_E820_H
+#define STRATA_BOARD_E820_H
 
 #include <stdint.h>
 

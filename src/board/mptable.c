@@ -10,12 +10,12 @@
  * the two 8259s) absent; LINT0 of every local APIC takes ExtINT (the 8259 in
  * virtual wire mode), LINT1 takes NMI.
  */
-#include "machine/mptable.h"
+#include "board/mptable.h"
 
 #include <stddef.h>
 #include <string.h>
 
-#include "machine/layout.h"
+#include "board/layout.h"
 
 #define MP_SPEC_REVISION 4 /* 1.4 */
 #define ISA_IRQS         16

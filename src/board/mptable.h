@@ -10,11 +10,12 @@
  * (APIC id = vCPU index, the BSP is vCPU 0), the ISA bus, the IOAPIC (id =
  * ncpus) and the interrupt assignments.
  */
-#ifndef STRATA_MACHINE_MPTABLE_H
-#define STRATA_MACHINE_MPTABLE_H
+#ifndef STRATA_BOARD_MPTABLE_H
+#define STRATA_BOARD_MPTABLE_H
 
 #include <stdint.h>
 
+#include "devices/platform/ioapic.h"
 #include "machine/memory.h"
 #include "util/err.h"
 
@@ -108,8 +109,8 @@ enum mp_irq_type {
 #define MPTABLE_ISA_BUS_ID     0
 #define MPTABLE_APIC_VERSION   0x14 /* integrated local APIC */
 #define MPTABLE_IOAPIC_VERSION 0x11
-/* IOAPIC pin of ISA IRQ n: n, except the timer, which a PC wires to pin 2 */
-#define MPTABLE_ISA_IRQ0_PIN   2
+/* IOAPIC pin of ISA IRQ n: n, except the timer (devices/platform/ioapic.h) */
+#define MPTABLE_ISA_IRQ0_PIN   IOAPIC_ISA_IRQ0_PIN
 
 /* The most vCPUs whose entries fit in the EBDA next to the rest of the table. */
 #define MPTABLE_MAX_CPUS 40

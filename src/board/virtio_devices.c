@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /* devices.c - a machine's virtio devices, their windows, GSIs and command line (see devices.h). */
-#include "devices/virtio/devices.h"
+#include "board/virtio_devices.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "machine/console.h"
-#include "machine/layout.h"
+#include "board/console.h"
+#include "board/layout.h"
 
 static const unsigned virtio_gsis[VIRTIO_MAX_DEVICES] = {5, 6, 7, 9, 10, 11, 14, 15};
 

@@ -11,8 +11,8 @@
  * `virtio_mmio.device=4K@0xd0000000:5` per device
  * (drivers/virtio/virtio_mmio.c, CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
  */
-#ifndef STRATA_DEVICES_VIRTIO_DEVICES_H
-#define STRATA_DEVICES_VIRTIO_DEVICES_H
+#ifndef STRATA_BOARD_VIRTIO_DEVICES_H
+#define STRATA_BOARD_VIRTIO_DEVICES_H
 
 #include <stdbool.h>
 

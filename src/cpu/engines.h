@@ -3,7 +3,7 @@
 #ifndef STRATA_CPU_ENGINES_H
 #define STRATA_CPU_ENGINES_H
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 /* The engine called name ("kvm", "emu"), or NULL if strata has none by that name. */
 const struct engine_ops *engines__find(const char *name);

@@ -3,7 +3,7 @@
  * cpu_state.c - helpers on the engine-neutral CPU state: the reset state,
  * the register dump printed when a guest or engine fails, and the MSR table.
  */
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 #include <string.h>
 

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * layout.h - the guest-physical address map of a Strata machine.
- *
- * RAM fills [0, 3 GiB); anything above goes at 4 GiB. The hole between holds
- * the MMIO devices: virtio-mmio windows, the IOAPIC and the local APIC at
- * their architectural addresses. Boot structures sit in low memory where
- * Firecracker and the Linux boot protocol put them (Documentation/arch/x86/
- * boot.rst, "64-bit boot protocol"); the ACPI tables fill the top of the
- * BIOS area, where a PC's firmware keeps its RSDP (ACPI 6.5, 5.2.5.1).
+ * layout.h - what every Strata machine's guest-physical address map has,
+ * whatever its board: RAM fills [0, 3 GiB) and anything above goes at
+ * 4 GiB; the hole between holds MMIO devices, among them the IOAPIC and the
+ * local APIC at their architectural addresses (SDM vol. 3A, 10.4.1; the
+ * 82093AA datasheet). Where the board puts its own devices and boot
+ * structures is in board/layout.h.
  */
 #ifndef STRATA_MACHINE_LAYOUT_H
 #define STRATA_MACHINE_LAYOUT_H
@@ -17,33 +15,11 @@
 #define KIB(x) ((uint64_t)(x) << 10)
 
 /* RAM */
-#define LAYOUT_LOW_RAM_END  0xC0000000ull /* RAM below the MMIO hole */
+#define LAYOUT_LOW_RAM_END   0xC0000000ull /* RAM below the MMIO hole */
 #define LAYOUT_HIGH_RAM_BASE 0x100000000ull
 
-/* MMIO hole */
-#define LAYOUT_VIRTIO_MMIO_BASE 0xD0000000ull /* one 4 KiB window per device */
-#define LAYOUT_VIRTIO_MMIO_SIZE 0x1000ull
-#define LAYOUT_IOAPIC_BASE      0xFEC00000ull
-#define LAYOUT_LAPIC_BASE       0xFEE00000ull
-
-/* Boot structures (all below 1 MiB) */
-#define LAYOUT_GDT          0x500ull   /* boot GDT: null, null, code64 (0x10), data (0x18) */
-#define LAYOUT_IDT          0x520ull   /* empty IDT loaded at entry */
-#define LAYOUT_BOOT_STACK   0x8ff0ull  /* initial RSP for freestanding guests */
-#define LAYOUT_BOOT_PARAMS  0x7000ull  /* struct boot_params, the zero page */
-#define LAYOUT_PML4         0x9000ull  /* identity map of the first 4 GiB, 2 MiB pages */
-#define LAYOUT_PDPT         0xA000ull
-#define LAYOUT_PD           0xB000ull  /* four page directories: 0xB000..0xEFFF */
-#define LAYOUT_CMDLINE      0x20000ull
-#define LAYOUT_CMDLINE_MAX  0x10000ull
-#define LAYOUT_EBDA         0x9FC00ull /* MP floating pointer and table live here */
-#define LAYOUT_EBDA_END     0xA0000ull
-#define LAYOUT_ACPI_BASE    0xE0000ull /* ACPI tables, RSDP first, where an OS scans for it */
-#define LAYOUT_ACPI_SIZE    0x20000ull /* up to 1 MiB */
-#define LAYOUT_HIMEM_START  0x100000ull /* 1 MiB: usable RAM in the e820 map starts here */
-
-/* Boot GDT selectors, as the Linux boot protocol expects (__BOOT_CS/__BOOT_DS) */
-#define LAYOUT_BOOT_CS 0x10
-#define LAYOUT_BOOT_DS 0x18
+/* Architectural MMIO */
+#define LAYOUT_IOAPIC_BASE 0xFEC00000ull
+#define LAYOUT_LAPIC_BASE  0xFEE00000ull
 
 #endif

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "machine/bus.h"
 #include "machine/memory.h"
 

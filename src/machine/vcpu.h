@@ -9,8 +9,8 @@
  * snapshot or a migration serializes, so a VM saved on one engine resumes on
  * the other. Field meanings follow the Intel SDM vol. 3A (chapters 2-3).
  */
-#ifndef STRATA_CPU_VCPU_H
-#define STRATA_CPU_VCPU_H
+#ifndef STRATA_MACHINE_VCPU_H
+#define STRATA_MACHINE_VCPU_H
 
 #include <pthread.h>
 #include <stdbool.h>

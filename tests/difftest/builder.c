@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "flags.h"
 
 void builder__start(struct builder *b, struct dt_case *c)

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 #define GPR_BIT(i) (1u << (i))
 

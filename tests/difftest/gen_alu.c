@@ -10,7 +10,7 @@
  */
 #include "gen.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 static const unsigned widths[] = {8, 16, 32, 64};
 #define NWIDTHS (sizeof(widths) / sizeof(widths[0]))

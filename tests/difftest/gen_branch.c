@@ -10,7 +10,7 @@
  */
 #include "gen.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 static const ZydisMnemonic jcc[16] = {
     ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,  ZYDIS_MNEMONIC_JNB,

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 static const unsigned widths[] = {8, 16, 32, 64};
 

@@ -20,7 +20,7 @@
 
 #include "corners.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 #define MAX_SEQUENCE 24
 #define BASE_OFFSET  0x800  /* base register = DT_DATA_ADDR + this */

@@ -9,7 +9,7 @@
  */
 #include "gen.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 enum writer { MOV_IMM8, MOV_IMM32, XOR_MODRM, LOCK_XOR_MODRM, XCHG_IMM8, REP_STOSB, NWRITERS };
 

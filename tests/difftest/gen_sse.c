@@ -26,7 +26,7 @@
 
 #include <string.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 /* Lane values. */
 enum sse_vt { VT_B, VT_W, VT_D, VT_Q, VT_F32, VT_F64, VT_COUNT };

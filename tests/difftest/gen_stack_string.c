@@ -13,7 +13,7 @@
 
 #include "corners.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 /* RFLAGS bits a POPF test may set: not TF (would single-step) nor AC (alignment checks). */
 #define POPF_VALUE_MASK (DT_FLAGS_STATUS | DT_DF | (1u << 14) | (1u << 21) | 0x3000u | 0x200u)

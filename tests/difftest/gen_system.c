@@ -15,7 +15,7 @@
  */
 #include "gen.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 struct raw {
     uint8_t len;

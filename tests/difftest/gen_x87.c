@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "corners.h"
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 #define IN_ADDR  (DT_DATA_ADDR + 0x1c00) /* FXRSTOR64 image: 512 bytes, 16-aligned */
 #define OUT_ADDR (DT_DATA_ADDR + 0x1e00) /* FXSAVE64 image */

@@ -7,7 +7,7 @@
 #ifndef STRATA_TESTS_DIFFTEST_GUEST_TABLES_H
 #define STRATA_TESTS_DIFFTEST_GUEST_TABLES_H
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "machine/memory.h"
 
 /*

@@ -24,7 +24,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "sandbox.h"
 
 /* Defined in native_entry.S */

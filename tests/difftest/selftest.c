@@ -17,7 +17,7 @@
 
 #include "compare.h"
 #include "corners.h"
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "gen.h"
 #include "native.h"
 #include "options.h"

@@ -9,7 +9,7 @@
 
 /*
  * Page-aligned, below 1 MiB and in the low memory a guest may use
- * (src/machine/layout.h); its page number is the STARTUP IPI vector.
+ * (src/board/layout.h); its page number is the STARTUP IPI vector.
  */
 #define SMP_TRAMPOLINE_BASE 0x10000
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "machine/boot/bootparams.h"
+#include "board/boot/bootparams.h"
 
 #define SEGMENT_FILE_ALIGN 0x1000
 

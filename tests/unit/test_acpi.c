@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_acpi.c - unit tests for the ACPI tables (src/machine/acpi/): the RSDP
+ * test_acpi.c - unit tests for the ACPI tables (src/board/acpi/): the RSDP
  * found where an OS scans for it, every table reachable from it with a zero
  * checksum and a sane length (what acpidump and Linux's table code check),
  * the FADT of a hardware-reduced platform, the MADT for 1, 2, 8 and the
@@ -18,15 +18,15 @@
 #include <cmocka.h>
 
 #include "boot_fixtures.h"
-#include "machine/acpi/acpi.h"
-#include "machine/acpi/aml.h"
-#include "machine/acpi/dsdt.h"
-#include "machine/acpi/fadt.h"
-#include "machine/acpi/madt.h"
-#include "machine/acpi/tables.h"
-#include "machine/boot/boot.h"
-#include "machine/boot/bootparams.h"
-#include "machine/layout.h"
+#include "board/acpi/acpi.h"
+#include "board/acpi/aml.h"
+#include "board/acpi/dsdt.h"
+#include "board/acpi/fadt.h"
+#include "board/acpi/madt.h"
+#include "board/acpi/tables.h"
+#include "board/boot/boot.h"
+#include "board/boot/bootparams.h"
+#include "board/layout.h"
 
 #define BIOS_AREA_START 0xE0000
 #define BIOS_AREA_END   0x100000

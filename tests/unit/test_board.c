@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_board.c - unit tests for the board wiring (src/machine/board.c) and
- * the host console (src/machine/console.c, src/util/term.c): stdin from a
+ * test_board.c - unit tests for the board wiring (src/board/board.c) and
+ * the host console (src/board/console.c, src/util/term.c): stdin from a
  * pipe, from /dev/null, closed, and from a pseudo-terminal.
  */
 #include <setjmp.h>
@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "fake_machine.h"
-#include "machine/board.h"
-#include "machine/console.h"
+#include "board/board.h"
+#include "board/console.h"
 
 #define COM1 0x3f8
 

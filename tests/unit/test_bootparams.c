@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_bootparams.c - unit tests for the boot structures: the e820 map
- * (src/machine/e820.c), the zero page (boot/bootparams.c), the long-mode
+ * (src/board/e820.c), the zero page (boot/bootparams.c), the long-mode
  * entry state (boot/entry.c), and boot__load's command line and initrd
  * placement (boot/boot.c) with an ELF kernel.
  */
@@ -16,11 +16,11 @@
 #include <cmocka.h>
 
 #include "boot_fixtures.h"
-#include "machine/boot/boot.h"
-#include "machine/boot/bootparams.h"
-#include "machine/boot/entry.h"
-#include "machine/e820.h"
-#include "machine/layout.h"
+#include "board/boot/boot.h"
+#include "board/boot/bootparams.h"
+#include "board/boot/entry.h"
+#include "board/e820.h"
+#include "board/layout.h"
 
 /* For struct e820_entry and the zero page's struct boot_e820_entry alike */
 #define expect_entry(e, want_addr, want_size, want_type) \

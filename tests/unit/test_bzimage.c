@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_bzimage.c - unit tests for bzImage parsing (src/machine/boot/bzimage.c)
+ * test_bzimage.c - unit tests for bzImage parsing (src/board/boot/bzimage.c)
  * and for boot__load on bzImages: synthetic images built here, good and bad,
  * and Debian's kernel when `make guest` has fetched it (skipped otherwise).
  */
@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "boot_fixtures.h"
-#include "machine/boot/boot.h"
-#include "machine/boot/bzimage.h"
-#include "machine/layout.h"
+#include "board/boot/boot.h"
+#include "board/boot/bzimage.h"
+#include "board/layout.h"
 
 #define PAYLOAD_START (5 * 512 + 0x100) /* where fixture_bzimage puts the payload */
 

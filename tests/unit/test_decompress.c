@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_decompress.c - unit tests for bzImage payload decompression
- * (src/machine/boot/decompress.c): a known buffer is compressed here with
+ * (src/board/boot/decompress.c): a known buffer is compressed here with
  * each library, wrapped as the kernel build wraps it (size trailer, LZ4
  * legacy framing), decompressed and compared; damaged streams must fail
  * with one clean error.
@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "boot_fixtures.h"
-#include "machine/boot/decompress.h"
+#include "board/boot/decompress.h"
 
 /* Larger than one LZ4 legacy block (8 MiB), so the LZ4 stream has two. */
 #define PLAIN_SIZE ((9u << 20) + 12345)

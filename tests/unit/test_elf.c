@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* test_elf.c - unit tests for the ELF64 loader (src/machine/boot/elf.c). */
+/* test_elf.c - unit tests for the ELF64 loader (src/board/boot/elf.c). */
 #include <elf.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "boot_fixtures.h"
-#include "machine/boot/elf.h"
-#include "machine/layout.h"
+#include "board/boot/elf.h"
+#include "board/layout.h"
 
 #define RAM MIB(32)
 

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "cpu/vcpu.h"
-#include "machine/boot/entry.h"
-#include "machine/layout.h"
+#include "machine/vcpu.h"
+#include "board/boot/entry.h"
+#include "board/layout.h"
 #include "machine/machine.h"
 
 #define GUEST_ENTRY   0x100000ull

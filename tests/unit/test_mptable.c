@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_mptable.c - unit tests for the MP table (src/machine/mptable.c): found
+ * test_mptable.c - unit tests for the MP table (src/board/mptable.c): found
  * where Linux's mpparse.c scans for it, checksums right, and the entries a
  * PC with N CPUs and one IOAPIC has.
  */
@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "boot_fixtures.h"
-#include "machine/layout.h"
-#include "machine/mptable.h"
+#include "board/layout.h"
+#include "board/mptable.h"
 
 static uint8_t sum(const uint8_t *p, size_t len)
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_virtio_devices.c - unit tests for a machine's set of virtio devices
- * (src/devices/virtio/devices.c): --disk options, windows and GSIs, the
+ * (src/board/virtio_devices.c): --disk options, windows and GSIs, the
  * kernel command line, and their declaration in the DSDT
- * (src/machine/acpi/dsdt.c) as LNRO0005 devices.
+ * (src/board/acpi/dsdt.c) as LNRO0005 devices.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "devices/virtio/devices.h"
-#include "machine/acpi/dsdt.h"
+#include "board/virtio_devices.h"
+#include "board/acpi/dsdt.h"
 #include "virtio_fixture.h"
 
 static void command_line_announces_devices(void **state)

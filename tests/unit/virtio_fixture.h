@@ -14,7 +14,7 @@
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
-#include "machine/layout.h"
+#include "board/layout.h"
 #include "machine/machine.h"
 
 #define VF_RAM_SIZE (1u << 20)

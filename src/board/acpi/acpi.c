@@ -8,15 +8,15 @@
  * so it is reserved first and filled in last; every other table comes after
  * the tables it points at, so their addresses are known when it is built.
  */
-#include "machine/acpi/acpi.h"
+#include "board/acpi/acpi.h"
 
 #include <string.h>
 
-#include "machine/acpi/dsdt.h"
-#include "machine/acpi/fadt.h"
-#include "machine/acpi/madt.h"
-#include "machine/acpi/tables.h"
-#include "machine/layout.h"
+#include "board/acpi/dsdt.h"
+#include "board/acpi/fadt.h"
+#include "board/acpi/madt.h"
+#include "board/acpi/tables.h"
+#include "board/layout.h"
 
 #define TABLE_ALIGN 16 /* the RSDP must be 16-byte aligned (5.2.5.1); the rest follow suit */
 

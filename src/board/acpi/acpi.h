@@ -11,8 +11,8 @@
  * [LAYOUT_ACPI_BASE, LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE), which the e820
  * map reports reserved.
  */
-#ifndef STRATA_MACHINE_ACPI_ACPI_H
-#define STRATA_MACHINE_ACPI_ACPI_H
+#ifndef STRATA_BOARD_ACPI_ACPI_H
+#define STRATA_BOARD_ACPI_ACPI_H
 
 #include <stdint.h>
 

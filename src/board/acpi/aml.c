@@ -13,7 +13,7 @@
  * (20.2.4): it is written when the block closes, and the block's contents
  * move up to make room for it.
  */
-#include "machine/acpi/aml.h"
+#include "board/acpi/aml.h"
 
 #include <stdbool.h>
 #include <string.h>

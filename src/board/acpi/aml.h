@@ -16,8 +16,8 @@
  * Errors (no room left, a bad name or id, a block left open) are sticky:
  * aml__finish() reports the first one.
  */
-#ifndef STRATA_MACHINE_ACPI_AML_H
-#define STRATA_MACHINE_ACPI_AML_H
+#ifndef STRATA_BOARD_ACPI_AML_H
+#define STRATA_BOARD_ACPI_AML_H
 
 #include <stddef.h>
 #include <stdint.h>

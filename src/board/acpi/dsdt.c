@@ -29,22 +29,22 @@
  * /dev/ttyS0 would fail for want of IRQ 4. The RTC model raises no
  * interrupts, so it declares none (rtc-cmos then runs without alarms). No
  * mouse is attached to the i8042 (i8042.c), so there is no PNP0F13 device.
- * The virtio-mmio devices (src/devices/virtio/devices.h) are found by
+ * The virtio-mmio devices (src/board/virtio_devices.h) are found by
  * Linux's virtio_mmio driver through the "LNRO0005" id, as on QEMU's microvm;
  * their windows are the ones registered on the MMIO bus, each with the GSI
  * virtio_devices__gsi() gives it, edge-triggered as the transport drives it.
  */
-#include "machine/acpi/dsdt.h"
+#include "board/acpi/dsdt.h"
 
 #include <stdio.h>
 
 #include "devices/cmos.h"
 #include "devices/i8042.h"
-#include "devices/virtio/devices.h"
-#include "machine/acpi/aml.h"
-#include "machine/acpi/tables.h"
-#include "machine/board.h"
-#include "machine/layout.h"
+#include "board/virtio_devices.h"
+#include "board/acpi/aml.h"
+#include "board/acpi/tables.h"
+#include "board/board.h"
+#include "board/layout.h"
 
 #define DSDT_REVISION 2 /* 64-bit AML integers */
 

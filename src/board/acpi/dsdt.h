@@ -3,8 +3,8 @@
  * dsdt.h - the Differentiated System Description Table (ACPI 6.5, 5.2.11.1):
  * the definition block that declares the board's devices to an ACPI OS.
  */
-#ifndef STRATA_MACHINE_ACPI_DSDT_H
-#define STRATA_MACHINE_ACPI_DSDT_H
+#ifndef STRATA_BOARD_ACPI_DSDT_H
+#define STRATA_BOARD_ACPI_DSDT_H
 
 #include <stddef.h>
 #include <stdint.h>

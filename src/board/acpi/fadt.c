@@ -12,7 +12,7 @@
  * 8042 (whose reset line reboots the machine), no VGA, and no MSI since
  * there is no PCI. The DSDT is given at both its 32- and 64-bit address.
  */
-#include "machine/acpi/fadt.h"
+#include "board/acpi/fadt.h"
 
 #include <string.h>
 

@@ -8,12 +8,12 @@
  * little more than the DSDT's address and the IA-PC boot architecture flags
  * (5.2.9.3), which tell the OS about the legacy devices the board does have.
  */
-#ifndef STRATA_MACHINE_ACPI_FADT_H
-#define STRATA_MACHINE_ACPI_FADT_H
+#ifndef STRATA_BOARD_ACPI_FADT_H
+#define STRATA_BOARD_ACPI_FADT_H
 
 #include <stdint.h>
 
-#include "machine/acpi/tables.h"
+#include "board/acpi/tables.h"
 
 struct acpi_fadt {
     struct acpi_table_header header; /* "FACP" */

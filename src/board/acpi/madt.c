@@ -8,12 +8,12 @@
  * source overrides, local APIC NMI. ISA IRQs without an override reach the
  * IOAPIC pin of their number (5.2.13, "Global System Interrupts").
  */
-#include "machine/acpi/madt.h"
+#include "board/acpi/madt.h"
 
 #include <string.h>
 
-#include "machine/layout.h"
-#include "machine/mptable.h"
+#include "board/layout.h"
+#include "board/mptable.h"
 
 #define MADT_REVISION 5 /* ACPI 6.3 and later */
 #define ISA_BUS       0

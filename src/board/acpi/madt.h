@@ -10,13 +10,13 @@
  * GSI base 0, ISA IRQ 0 (the PIT) on GSI 2 as on a PC, NMI on LINT1 of
  * every local APIC, and PC-AT compatible 8259s.
  */
-#ifndef STRATA_MACHINE_ACPI_MADT_H
-#define STRATA_MACHINE_ACPI_MADT_H
+#ifndef STRATA_BOARD_ACPI_MADT_H
+#define STRATA_BOARD_ACPI_MADT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine/acpi/tables.h"
+#include "board/acpi/tables.h"
 
 struct acpi_madt {
     struct acpi_table_header header;

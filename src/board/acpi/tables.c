@@ -8,7 +8,7 @@
  * Both root tables list the same tables: ACPI 2.0+ OSes read the XSDT,
  * older parsers the RSDT.
  */
-#include "machine/acpi/tables.h"
+#include "board/acpi/tables.h"
 
 #include <string.h>
 

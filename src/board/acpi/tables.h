@@ -8,8 +8,8 @@
  * Structure), 5.2.5.3 (RSDP), 5.2.6 (table header), 5.2.7 (RSDT) and 5.2.8
  * (XSDT). All fields are little-endian, as is the host.
  */
-#ifndef STRATA_MACHINE_ACPI_TABLES_H
-#define STRATA_MACHINE_ACPI_TABLES_H
+#ifndef STRATA_BOARD_ACPI_TABLES_H
+#define STRATA_BOARD_ACPI_TABLES_H
 
 #include <stddef.h>
 #include <stdint.h>

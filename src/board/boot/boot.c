@@ -9,7 +9,7 @@
  * the RSDP's address, and last the page tables, GDT and register state of
  * the boot CPU.
  */
-#include "machine/boot/boot.h"
+#include "board/boot/boot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "machine/acpi/acpi.h"
-#include "machine/boot/bootparams.h"
-#include "machine/boot/bzimage.h"
-#include "machine/boot/decompress.h"
-#include "machine/boot/elf.h"
-#include "machine/boot/entry.h"
-#include "machine/layout.h"
-#include "machine/mptable.h"
+#include "board/acpi/acpi.h"
+#include "board/boot/bootparams.h"
+#include "board/boot/bzimage.h"
+#include "board/boot/decompress.h"
+#include "board/boot/elf.h"
+#include "board/boot/entry.h"
+#include "board/layout.h"
+#include "board/mptable.h"
 #include "util/log.h"
 
 #define MAX_KERNEL_FILE (1ull << 30)

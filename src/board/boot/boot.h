@@ -11,10 +11,10 @@
  * CS=__BOOT_CS, DS=__BOOT_DS and RSI = the address of boot_params (see
  * layout.h).
  */
-#ifndef STRATA_MACHINE_BOOT_BOOT_H
-#define STRATA_MACHINE_BOOT_BOOT_H
+#ifndef STRATA_BOARD_BOOT_BOOT_H
+#define STRATA_BOARD_BOOT_BOOT_H
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "machine/machine.h"
 #include "util/err.h"
 

@@ -9,13 +9,13 @@
  * filled in. An ELF kernel has no header, so it gets the magic numbers and
  * the fields a 64-bit kernel reads, as Firecracker and Cloud Hypervisor do.
  */
-#include "machine/boot/bootparams.h"
+#include "board/boot/bootparams.h"
 
 #include <stddef.h>
 #include <string.h>
 
-#include "machine/e820.h"
-#include "machine/layout.h"
+#include "board/e820.h"
+#include "board/layout.h"
 
 _Static_assert(sizeof(struct boot_params) == 4096, "boot_params is one page");
 _Static_assert(offsetof(struct boot_params, hdr) == SETUP_HEADER_OFFSET, "setup header offset");

@@ -5,8 +5,8 @@
  * Real-Mode Kernel Header"). The layout is the kernel's own UAPI header,
  * <asm/bootparam.h> from linux-libc-dev.
  */
-#ifndef STRATA_MACHINE_BOOT_BOOTPARAMS_H
-#define STRATA_MACHINE_BOOT_BOOTPARAMS_H
+#ifndef STRATA_BOARD_BOOT_BOOTPARAMS_H
+#define STRATA_BOARD_BOOT_BOOTPARAMS_H
 
 #include <asm/bootparam.h>
 #include <stdint.h>

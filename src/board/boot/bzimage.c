@@ -8,11 +8,11 @@
  * payload_offset from that part's start. Every size comes from the file, so
  * every range is checked against the file length without overflow.
  */
-#include "machine/boot/bzimage.h"
+#include "board/boot/bzimage.h"
 
 #include <string.h>
 
-#include "machine/boot/unaligned.h"
+#include "board/boot/unaligned.h"
 
 #define SECTOR_SIZE         512
 #define DEFAULT_SETUP_SECTS 4 /* boot.rst: "if setup_sects is 0, the real value is 4" */

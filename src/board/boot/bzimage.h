@@ -5,14 +5,14 @@
  * Kernel Header" and "Details of Header Fields": payload_offset and
  * payload_length, boot protocol 2.08 and later).
  */
-#ifndef STRATA_MACHINE_BOOT_BZIMAGE_H
-#define STRATA_MACHINE_BOOT_BZIMAGE_H
+#ifndef STRATA_BOARD_BOOT_BZIMAGE_H
+#define STRATA_BOARD_BOOT_BZIMAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine/boot/bootparams.h"
+#include "board/boot/bootparams.h"
 #include "util/err.h"
 
 #define BZIMAGE_MIN_PROTOCOL 0x0208

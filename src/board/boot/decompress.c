@@ -8,7 +8,7 @@
  * The size trailer fixes the output size up front; a stream that does not
  * decompress to exactly that many bytes is corrupt.
  */
-#include "machine/boot/decompress.h"
+#include "board/boot/decompress.h"
 
 #include <errno.h>
 #include <lz4.h>
@@ -19,7 +19,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "machine/boot/unaligned.h"
+#include "board/boot/unaligned.h"
 
 #define SIZE_TRAILER          4
 #define LZ4_LEGACY_MAGIC      0x184c2102u

@@ -8,8 +8,8 @@
  * 4-byte little-endian number (gzip's own ISIZE trailer plays that role).
  * The format is told by the stream's magic number.
  */
-#ifndef STRATA_MACHINE_BOOT_DECOMPRESS_H
-#define STRATA_MACHINE_BOOT_DECOMPRESS_H
+#ifndef STRATA_BOARD_BOOT_DECOMPRESS_H
+#define STRATA_BOARD_BOOT_DECOMPRESS_H
 
 #include <stddef.h>
 #include <stdint.h>

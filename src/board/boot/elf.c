@@ -12,12 +12,12 @@
  * (ENTRY(phys_startup_64) in arch/x86/kernel/vmlinux.lds.S), it must already
  * be a physical address inside a loaded segment.
  */
-#include "machine/boot/elf.h"
+#include "board/boot/elf.h"
 
 #include <elf.h>
 #include <string.h>
 
-#include "machine/layout.h"
+#include "board/layout.h"
 
 bool elf__detect(const uint8_t *file, size_t len)
 {

@@ -4,8 +4,8 @@
  * address: a Linux vmlinux (also the decompressed payload of a bzImage) or
  * a freestanding test guest (System V gABI, "Program Loading").
  */
-#ifndef STRATA_MACHINE_BOOT_ELF_H
-#define STRATA_MACHINE_BOOT_ELF_H
+#ifndef STRATA_BOARD_BOOT_ELF_H
+#define STRATA_BOARD_BOOT_ELF_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,11 +8,11 @@
  * the values a CPU has after reset (a busy TSS type, as VM entry requires in
  * IA-32e mode, SDM vol. 3C, 27.3.1.2); the kernel loads its own.
  */
-#include "machine/boot/entry.h"
+#include "board/boot/entry.h"
 
 #include <string.h>
 
-#include "machine/layout.h"
+#include "board/layout.h"
 
 #define CR0_PE           (1ull << 0)
 #define CR0_ET           (1ull << 4)

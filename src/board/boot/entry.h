@@ -4,12 +4,12 @@
  * engine (Documentation/arch/x86/boot.rst, "64-bit Boot Protocol"; Intel SDM
  * vol. 3A, 9.8.5 "Initializing IA-32e Mode").
  */
-#ifndef STRATA_MACHINE_BOOT_ENTRY_H
-#define STRATA_MACHINE_BOOT_ENTRY_H
+#ifndef STRATA_BOARD_BOOT_ENTRY_H
+#define STRATA_BOARD_BOOT_ENTRY_H
 
 #include <stdint.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "machine/memory.h"
 #include "util/err.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unaligned.h - little-endian reads at any byte offset of a file image. */
-#ifndef STRATA_MACHINE_BOOT_UNALIGNED_H
-#define STRATA_MACHINE_BOOT_UNALIGNED_H
+#ifndef STRATA_BOARD_BOOT_UNALIGNED_H
+#define STRATA_BOARD_BOOT_UNALIGNED_H
 
 #include <stdint.h>
 

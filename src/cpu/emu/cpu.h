@@ -27,7 +27,7 @@
 
 #include <Zydis/Zydis.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -9,7 +9,7 @@
  */
 #include "cpu/emu/sysregs.h"
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "devices/platform/lapic.h"
 
 #define BIT(n) (1u << (n))

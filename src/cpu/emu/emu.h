@@ -2,7 +2,7 @@
 /*
  * emu.h - the software x86-64 CPU engine: public entry points.
  *
- * The engine itself is reached through emu_engine_ops (src/cpu/vcpu.h). The
+ * The engine itself is reached through emu_engine_ops (src/machine/vcpu.h). The
  * function below is the test hook that the differential tests and unit tests
  * use to run a bounded piece of guest code and see how it ended.
  */
@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 
 extern const struct engine_ops emu_engine_ops;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * engine.c - the emu engine behind the engine interface (src/cpu/vcpu.h):
+ * engine.c - the emu engine behind the engine interface (src/machine/vcpu.h):
  * VM and vCPU lifetime (the VM owns the interrupt controllers and timers of
  * src/devices/platform, see irq.c), the per-vCPU run loop with HLT
  * sleeping until a timer, an interrupt or a kick, state get/set, and the test hooks of

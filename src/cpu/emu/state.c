@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * state.c - moving the architectural state between the engine-neutral
- * struct cpu_state (src/cpu/vcpu.h) and struct emu_cpu, and the derived
+ * struct cpu_state (src/machine/vcpu.h) and struct emu_cpu, and the derived
  * fields (CPL, MMU index, effective segment bases) kept in step with it.
  */
 #include "cpu/emu/state.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * eventfd.c - the kvm engine's device fast paths (engine_ops.add_ioeventfd
- * and add_irqfd, src/cpu/vcpu.h): KVM_IOEVENTFD binds a guest MMIO write of
+ * and add_irqfd, src/machine/vcpu.h): KVM_IOEVENTFD binds a guest MMIO write of
  * one value to an eventfd, KVM_IRQFD turns each eventfd signal into an edge
  * on a GSI of the in-kernel irqchip (Documentation/virt/kvm/api.rst 4.59
  * and 4.75).

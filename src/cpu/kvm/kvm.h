@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cpu/vcpu.h"
+#include "machine/vcpu.h"
 #include "machine/machine.h"
 #include "util/err.h"
 

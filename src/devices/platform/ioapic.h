@@ -22,9 +22,11 @@
 #include "machine/bus.h"
 #include "util/err.h"
 
-#define IOAPIC_PINS      24
-#define IOAPIC_MMIO_SIZE 0x1000
-#define IOAPIC_VERSION   0x11
+#define IOAPIC_PINS         24
+#define IOAPIC_MMIO_SIZE    0x1000
+#define IOAPIC_VERSION      0x11
+/* IOAPIC pin of ISA IRQ n on a PC: n, except the timer, which is wired to pin 2 */
+#define IOAPIC_ISA_IRQ0_PIN 2
 
 struct ioapic_hooks {
     /* Sends a message to the local APICs (called with the IOAPIC's lock held). */

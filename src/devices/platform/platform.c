@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include "machine/layout.h"
-#include "machine/mptable.h"
 #include "util/log.h"
 
 #define ISA_CASCADE_IRQ 2
@@ -145,7 +144,7 @@ void platform__set_irq(struct platform *p, unsigned gsi, bool level)
     }
     if (gsi < PIC_IRQS)
         pic8259__set_irq(&p->pic, gsi, level);
-    ioapic__set_irq(&p->ioapic, gsi == 0 ? MPTABLE_ISA_IRQ0_PIN : gsi, level);
+    ioapic__set_irq(&p->ioapic, gsi == 0 ? IOAPIC_ISA_IRQ0_PIN : gsi, level);
 }
 
 int platform__ack_interrupt(struct platform *p, unsigned vcpu)

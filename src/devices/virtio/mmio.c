@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "devices/virtio/virtio.h"
-#include "machine/layout.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -491,7 +490,7 @@ struct virtio_mmio *virtio_mmio__create(struct machine *m, uint64_t base, unsign
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
         virtq__init(&t->queues[q]);
     virtio_notify__init(&t->notify);
-    if (bus__register(&m->mmio, base, LAYOUT_VIRTIO_MMIO_SIZE, &virtio_mmio_bus_ops, t, info->name,
+    if (bus__register(&m->mmio, base, VIRTIO_MMIO_WINDOW_SIZE, &virtio_mmio_bus_ops, t, info->name,
                       err)) {
         virtio_mmio__destroy(t);
         return NULL;

@@ -35,7 +35,8 @@ struct machine;
 struct virtio_mmio;
 
 #define VIRTIO_MMIO_MAX_QUEUES    4
-#define VIRTIO_MMIO_CONFIG_MAX    256         /* bytes of device configuration space, from 0x100 */
+#define VIRTIO_MMIO_WINDOW_SIZE   0x1000 /* the register window: registers, then configuration */
+#define VIRTIO_MMIO_CONFIG_MAX    256    /* bytes of device configuration space, from 0x100 */
 #define VIRTIO_MMIO_VENDOR_ID     0x41525453u /* "STRA" */
 #define VIRTIO_MMIO_STATE_VERSION 1
 
