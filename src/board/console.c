@@ -27,7 +27,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "board/board_devices.h"
 #include "util/term.h"
 
 #define CTRL_A 0x01
@@ -160,33 +159,25 @@ static void com1_set_rx_ready(void *dev, void (*ready)(void *opaque), void *opaq
     uart8250__set_rx_ready(dev, ready, opaque);
 }
 
-int console__init(struct machine *m, struct err *err)
+struct console *console__create(struct machine *m, struct uart8250 *com1,
+                                const struct console_input *input, struct err *err)
 {
-    struct machine_devices *d = m->devices;
-    if (!d || !d->com1)
-        return err__set(err, "console: the board has no serial port");
-    const struct console_input com1 = {
-        .receive = com1_receive, .set_rx_ready = com1_set_rx_ready, .dev = d->com1};
-    return console__init_input(m, &com1, err);
-}
-
-int console__init_input(struct machine *m, const struct console_input *input, struct err *err)
-{
-    struct machine_devices *d = m->devices;
-    if (!d)
-        return err__set(err, "console: the board has no devices");
-    if (d->console)
-        return 0;
-
+    const struct console_input com1_input = {
+        .receive = com1_receive, .set_rx_ready = com1_set_rx_ready, .dev = com1};
+    if (!input && !com1) {
+        err__set(err, "console: the board has no serial port");
+        return NULL;
+    }
     struct console *c = calloc(1, sizeof(*c));
-    if (!c)
-        return err__set(err, "console: out of memory");
+    if (!c) {
+        err__set(err, "console: out of memory");
+        return NULL;
+    }
     c->machine = m;
-    c->input = *input;
+    c->input = input ? *input : com1_input;
     c->wake[0] = c->wake[1] = -1;
-    d->console = c;
     if (!stdin_is_open())
-        return 0; /* output only */
+        return c; /* output only */
 
     c->is_tty = isatty(STDIN_FILENO);
     if (pipe2(c->wake, O_NONBLOCK | O_CLOEXEC)) {
@@ -202,17 +193,15 @@ int console__init_input(struct machine *m, const struct console_input *input, st
         goto fail;
     }
     c->thread_started = true;
-    return 0;
+    return c;
 
 fail:
-    console__destroy(m);
-    return -1;
+    console__destroy(c);
+    return NULL;
 }
 
-void console__destroy(struct machine *m)
+void console__destroy(struct console *c)
 {
-    struct machine_devices *d = m->devices;
-    struct console *c = d ? d->console : NULL;
     if (!c)
         return;
     if (c->input.set_rx_ready)
@@ -227,5 +216,4 @@ void console__destroy(struct machine *m)
             close(c->wake[i]);
     term__restore();
     free(c);
-    d->console = NULL;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/uart8250.h"
 #include "machine/machine.h"
 
 /* Where the terminal's input goes: COM1 unless console__init_input names another device. */
@@ -25,9 +26,15 @@ struct console_input {
     void *dev;
 };
 
-int console__init(struct machine *m, struct err *err);
-/* console__init with the terminal's input going to `input` (e.g. virtio-console) instead. */
-int console__init_input(struct machine *m, const struct console_input *input, struct err *err);
-void console__destroy(struct machine *m);
+struct console;
+
+/*
+ * Attaches the host terminal: output is the devices' own (stdout); input
+ * goes to `input`, or to the UART com1 when input is NULL. Ctrl-A X stops m.
+ */
+struct console *console__create(struct machine *m, struct uart8250 *com1,
+                                const struct console_input *input, struct err *err);
+/* Stops the reader thread and gives the terminal back; NULL is fine. */
+void console__destroy(struct console *c);
 
 #endif

@@ -101,10 +101,17 @@ static void put_interrupts(struct table_writer *w, uint8_t ioapic_id)
     put(w, &lint[1], sizeof(lint[1]));
 }
 
-int mptable__write(const struct guest_memory *mem, unsigned ncpus, struct err *err)
+int mptable__write(const struct guest_memory *mem, unsigned ncpus, const struct board_slots *slots,
+                   struct err *err)
 {
     if (ncpus == 0 || ncpus > MPTABLE_MAX_CPUS)
         return err__set(err, "the mp table supports 1 to %u cpus, not %u", MPTABLE_MAX_CPUS, ncpus);
+    for (unsigned i = 0; slots && i < slots->n; i++) {
+        int gsi = slots->slot[i].gsi;
+        if (gsi != SLOT_NO_GSI && (gsi >= ISA_IRQS || gsi == ISA_CASCADE_IRQ))
+            return err__set(err, "the mp table routes ISA irqs only: %s is on gsi %d",
+                            slots->slot[i].name, gsi);
+    }
     uint8_t buf[MPTABLE_SIZE(MPTABLE_MAX_CPUS)] = {0};
     const uint64_t table_gpa = LAYOUT_EBDA + sizeof(struct mpf_intel);
     const uint8_t ioapic_id = (uint8_t)ncpus;

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "board/slots.h"
 #include "devices/platform/ioapic.h"
 #include "machine/memory.h"
 #include "util/err.h"
@@ -115,7 +116,14 @@ enum mp_irq_type {
 /* The most vCPUs whose entries fit in the EBDA next to the rest of the table. */
 #define MPTABLE_MAX_CPUS 40
 
-/* Writes the floating pointer and the table for ncpus CPUs at LAYOUT_EBDA. */
-int mptable__write(const struct guest_memory *mem, unsigned ncpus, struct err *err);
+/*
+ * Writes the floating pointer and the table for ncpus CPUs at LAYOUT_EBDA.
+ * The interrupt entries route the ISA bus: every ISA IRQ but the cascade to
+ * the IOAPIC pin of the same number, IRQ 0 to pin 2. Every GSI a slot of
+ * `slots` (NULL: none) uses must be one of them (room in the EBDA is for
+ * these entries and MPTABLE_MAX_CPUS processors); another is an error.
+ */
+int mptable__write(const struct guest_memory *mem, unsigned ncpus, const struct board_slots *slots,
+                   struct err *err);
 
 #endif

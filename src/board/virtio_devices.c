@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* devices.c - a machine's virtio devices, their windows, GSIs and command line (see devices.h). */
+/* virtio_devices.c - a VM's virtio devices at their slots (see virtio_devices.h). */
 #include "board/virtio_devices.h"
 
 #include <stdio.h>
@@ -7,14 +7,12 @@
 #include <string.h>
 
 #include "board/console.h"
-#include "board/layout.h"
 
-static const unsigned virtio_gsis[VIRTIO_MAX_DEVICES] = {5, 6, 7, 9, 10, 11, 14, 15};
-
-void virtio_devices__init(struct virtio_devices *vd, struct machine *m)
+void virtio_devices__init(struct virtio_devices *vd, struct machine *m, struct board_slots *slots)
 {
     memset(vd, 0, sizeof(*vd));
     vd->machine = m;
+    vd->slots = slots;
 }
 
 void virtio_devices__destroy(struct virtio_devices *vd)
@@ -24,72 +22,45 @@ void virtio_devices__destroy(struct virtio_devices *vd)
     virtio_console__destroy(vd->console);
     virtio_rng__destroy(vd->rng);
     memset(vd->disks, 0, sizeof(vd->disks));
-    vd->ndisks = vd->count = 0;
+    vd->ndisks = 0;
     vd->console = NULL;
     vd->rng = NULL;
-}
-
-uint64_t virtio_devices__base(unsigned index)
-{
-    return LAYOUT_VIRTIO_MMIO_BASE + index * LAYOUT_VIRTIO_MMIO_SIZE;
-}
-
-unsigned virtio_devices__gsi(unsigned index)
-{
-    return virtio_gsis[index];
-}
-
-/* The next free slot, or -1 when all VIRTIO_MAX_DEVICES are taken. */
-static int next_slot(struct virtio_devices *vd, struct err *err)
-{
-    if (vd->count == VIRTIO_MAX_DEVICES)
-        return err__set(err, "too many virtio devices: at most %d", VIRTIO_MAX_DEVICES);
-    return (int)vd->count;
 }
 
 int virtio_devices__add_disk(struct virtio_devices *vd, const struct virtio_blk_params *params,
                              struct err *err)
 {
-    int slot = next_slot(vd, err);
-    if (slot < 0)
+    const struct board_slot *slot = board_slots__add_virtio(vd->slots, "virtio-blk", err);
+    if (!slot)
         return -1;
-    struct virtio_blk *blk = virtio_blk__create(vd->machine, virtio_devices__base(slot),
-                                                virtio_devices__gsi(slot), params, err);
+    struct virtio_blk *blk =
+        virtio_blk__create(vd->machine, slot->base, (unsigned)slot->gsi, params, err);
     if (!blk)
         return -1;
     vd->disks[vd->ndisks++] = blk;
-    vd->count++;
     return 0;
 }
 
 int virtio_devices__add_console(struct virtio_devices *vd, struct err *err)
 {
-    int slot = next_slot(vd, err);
-    if (slot < 0)
-        return -1;
     if (vd->console)
         return err__set(err, "only one virtio console");
-    vd->console = virtio_console__create(vd->machine, virtio_devices__base(slot),
-                                         virtio_devices__gsi(slot), err);
-    if (!vd->console)
+    const struct board_slot *slot = board_slots__add_virtio(vd->slots, "virtio-console", err);
+    if (!slot)
         return -1;
-    vd->count++;
-    return 0;
+    vd->console = virtio_console__create(vd->machine, slot->base, (unsigned)slot->gsi, err);
+    return vd->console ? 0 : -1;
 }
 
 int virtio_devices__add_rng(struct virtio_devices *vd, struct err *err)
 {
-    int slot = next_slot(vd, err);
-    if (slot < 0)
-        return -1;
     if (vd->rng)
         return err__set(err, "only one virtio rng");
-    vd->rng =
-        virtio_rng__create(vd->machine, virtio_devices__base(slot), virtio_devices__gsi(slot), err);
-    if (!vd->rng)
+    const struct board_slot *slot = board_slots__add_virtio(vd->slots, "virtio-rng", err);
+    if (!slot)
         return -1;
-    vd->count++;
-    return 0;
+    vd->rng = virtio_rng__create(vd->machine, slot->base, (unsigned)slot->gsi, err);
+    return vd->rng ? 0 : -1;
 }
 
 int virtio_options__add_disk(struct virtio_options *o, const char *spec, struct err *err)
@@ -138,10 +109,10 @@ void virtio_options__free(struct virtio_options *o)
     o->ndisks = 0;
 }
 
-int virtio_devices__create(struct virtio_devices *vd, struct machine *m,
+int virtio_devices__create(struct virtio_devices *vd, struct machine *m, struct board_slots *slots,
                            const struct virtio_options *o, struct err *err)
 {
-    virtio_devices__init(vd, m);
+    virtio_devices__init(vd, m, slots);
     for (unsigned i = 0; i < o->ndisks; i++)
         if (virtio_devices__add_disk(vd, &o->disks[i], err))
             goto fail;
@@ -169,22 +140,4 @@ void virtio_devices__console_input(const struct virtio_devices *vd, struct conso
 {
     *in = (struct console_input){
         .receive = console_receive, .set_rx_ready = console_set_rx_ready, .dev = vd->console};
-}
-
-char *virtio_devices__cmdline(const struct virtio_devices *vd, const char *cmdline, struct err *err)
-{
-    /* " virtio_mmio.device=4K@0x" + 16 hex digits + ":" + 2 digits */
-    const size_t per_device = 48;
-    size_t len = (cmdline ? strlen(cmdline) : 0) + vd->count * per_device + 1;
-    char *out = malloc(len);
-    if (!out) {
-        err__set(err, "out of memory for the kernel command line");
-        return NULL;
-    }
-    size_t used = (size_t)snprintf(out, len, "%s", cmdline ? cmdline : "");
-    for (unsigned i = 0; i < vd->count; i++)
-        used += (size_t)snprintf(out + used, len - used, "%svirtio_mmio.device=4K@%#llx:%u",
-                                 used ? " " : "", (unsigned long long)virtio_devices__base(i),
-                                 virtio_devices__gsi(i));
-    return out;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * run.c - `strata run`: parse the options, build the machine, boot the guest,
- * run it to the end and turn how it ended into the exit status (docs/cli.md).
+ * run.c - `strata run`: parse the options into a VM configuration
+ * (board/vm.h), create the VM from it, run it to the end and return how it
+ * ended as the exit status (docs/cli.md). No device is built here.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -9,20 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board/vm.h"
 #include "cli/cli.h"
 #include "cli/default_guest.h"
 #include "cli/guest_command.h"
 #include "cpu/engines.h"
-#include "board/virtio_devices.h"
-#include "board/board.h"
-#include "board/boot/boot.h"
-#include "board/console.h"
-#include "machine/machine.h"
 #include "util/log.h"
 #include "util/parse.h"
 
 #define DEFAULT_RAM_SIZE (256ull << 20)
-#define MAX_CPUS         32 /* the MP table in the EBDA holds at most 40 */
+#define MAX_CPUS         VM_MAX_CPUS
 
 struct run_options {
     const char *engine;
@@ -83,8 +80,16 @@ static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ..
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
     enum {
-        OPT_ENGINE = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_TIMEOUT,
-        OPT_DISK, OPT_CONSOLE, OPT_RNG
+        OPT_ENGINE = 256,
+        OPT_KERNEL,
+        OPT_INITRD,
+        OPT_APPEND,
+        OPT_MEM,
+        OPT_CPUS,
+        OPT_TIMEOUT,
+        OPT_DISK,
+        OPT_CONSOLE,
+        OPT_RNG
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -215,64 +220,36 @@ static const struct engine_ops *choose_engine(const char *name, char *auto_reaso
     return engines__find(name);
 }
 
-static int run_machine(struct run_options *o)
+static int run_vm(struct run_options *o)
 {
     char auto_reason[160];
-    const struct engine_ops *engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason));
-    struct machine m;
     struct err err = {0};
-    struct cpu_state bsp;
     struct default_guest guest;
-    struct virtio_devices virtio;
-    char *cmdline = NULL, *full_cmdline = NULL;
-    const struct machine_config cfg = {
-        .ram_size = o->ram_size, .ncpus = o->ncpus, .engine = engine};
-
-    if (complete_boot_config(o, &guest, &cmdline, &err))
-        goto host_error;
-    if (machine__init(&m, &cfg, &err))
-        goto host_error;
-    if (board__init_devices(&m, &err))
-        goto host_error_machine;
-    if (virtio_devices__create(&virtio, &m, &o->virtio, &err))
-        goto host_error_board;
-    if (!(full_cmdline = virtio_devices__cmdline(&virtio, o->boot.cmdline, &err)))
-        goto host_error_devices;
-    o->boot.cmdline = full_cmdline;
-    struct console_input virtio_input;
-    virtio_devices__console_input(&virtio, &virtio_input);
-    cpu_state__reset(&bsp, 0, true);
-    if (boot__load(&m, &o->boot, &bsp, &err) || machine__create_vcpus(&m, &err) ||
-        engine->set_state(&m.vcpus[0], &bsp, &err) ||
-        (o->virtio.console ? console__init_input(&m, &virtio_input, &err)
-                           : console__init(&m, &err)))
-        goto host_error_devices;
-
+    char *cmdline = NULL;
+    if (complete_boot_config(o, &guest, &cmdline, &err)) {
+        log__msg("%s", err.msg);
+        return EXIT_STATUS_HOST_ERROR;
+    }
+    const struct vm_config cfg = {
+        .engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason)),
+        .ram_size = o->ram_size,
+        .ncpus = o->ncpus,
+        .boot = o->boot,
+        .virtio = o->virtio,
+        .attach_console = true,
+    };
+    struct vm *vm = vm__create(&cfg, &err);
+    free(cmdline);
+    if (!vm) {
+        log__msg("%s", err.msg);
+        return EXIT_STATUS_HOST_ERROR;
+    }
     if (auto_reason[0])
         log__msg("%s", auto_reason);
     fflush(stdout);
-    int status = machine__run(&m, o->timeout_s);
-
-    console__destroy(&m);
-    virtio_devices__destroy(&virtio);
-    board__destroy_devices(&m);
-    machine__destroy(&m);
-    free(cmdline);
-    free(full_cmdline);
+    int status = vm__run(vm, o->timeout_s);
+    vm__destroy(vm);
     return status;
-
-host_error_devices:
-    console__destroy(&m);
-    virtio_devices__destroy(&virtio);
-host_error_board:
-    board__destroy_devices(&m);
-host_error_machine:
-    machine__destroy(&m);
-host_error:
-    free(cmdline);
-    free(full_cmdline);
-    log__msg("%s", err.msg);
-    return EXIT_STATUS_HOST_ERROR;
 }
 
 int cli__run(int argc, char **argv)
@@ -280,7 +257,7 @@ int cli__run(int argc, char **argv)
     struct run_options o;
     int status = parse_options(argc, argv, &o);
     if (status < 0)
-        status = run_machine(&o);
+        status = run_vm(&o);
     virtio_options__free(&o.virtio);
     return status;
 }

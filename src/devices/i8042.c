@@ -159,7 +159,7 @@ static void queue_byte(struct i8042_state *s, uint8_t byte, uint8_t origin)
 
 static void request_reset(struct i8042 *kbc)
 {
-    if (!machine__stopping(kbc->machine))
+    if (!machine__stopped(kbc->machine))
         log__msg("guest reset (i8042)");
     machine__stop(kbc->machine, MACHINE_STOP_RESET, 0);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * machine.c - a machine's life: setup, one thread per vCPU, the timeout, and
- * the first stop request deciding the exit status (see machine.h).
+ * machine.c - a machine's life: setup, one thread per vCPU, pausing and
+ * resuming them, the timeout, and the first stop request deciding the exit
+ * status (see machine.h).
  */
 #include "machine/machine.h"
 
@@ -17,7 +18,10 @@ int machine__init(struct machine *m, const struct machine_config *cfg, struct er
     memset(m, 0, sizeof(*m));
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->stopped, NULL);
+    pthread_cond_init(&m->parked_changed, NULL);
+    pthread_cond_init(&m->resumed, NULL);
     atomic_init(&m->stop_reason, MACHINE_RUNNING);
+    atomic_init(&m->pause_requested, false);
     m->engine = cfg->engine;
     m->ncpus = cfg->ncpus;
     bus__init(&m->pio, "pio", false);
@@ -67,7 +71,18 @@ void machine__destroy(struct machine *m)
     m->vcpus = NULL;
     m->vcpu_running = NULL;
     pthread_cond_destroy(&m->stopped);
+    pthread_cond_destroy(&m->parked_changed);
+    pthread_cond_destroy(&m->resumed);
     pthread_mutex_destroy(&m->lock);
+}
+
+/* Called with m->lock held: only threads inside vcpu_run can be kicked; the others see the
+ * request on entry. */
+static void kick_running(struct machine *m)
+{
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->vcpu_running[i])
+            m->engine->kick(&m->vcpus[i]);
 }
 
 void machine__stop(struct machine *m, enum machine_stop_reason reason, int status)
@@ -76,13 +91,39 @@ void machine__stop(struct machine *m, enum machine_stop_reason reason, int statu
     int expected = MACHINE_RUNNING;
     if (atomic_compare_exchange_strong(&m->stop_reason, &expected, (int)reason)) {
         m->exit_status = status;
-        /* Only threads inside vcpu_run can be kicked; the others see the stop on entry. */
-        for (unsigned i = 0; i < m->ncpus; i++)
-            if (m->vcpu_running[i])
-                m->engine->kick(&m->vcpus[i]);
+        kick_running(m);
         pthread_cond_broadcast(&m->stopped);
+        pthread_cond_broadcast(&m->resumed); /* parked threads end */
     }
     pthread_mutex_unlock(&m->lock);
+}
+
+void machine__pause(struct machine *m)
+{
+    pthread_mutex_lock(&m->lock);
+    atomic_store(&m->pause_requested, true);
+    kick_running(m);
+    while (m->parked < m->threads && !machine__stopped(m))
+        pthread_cond_wait(&m->parked_changed, &m->lock);
+    pthread_mutex_unlock(&m->lock);
+}
+
+void machine__resume(struct machine *m)
+{
+    pthread_mutex_lock(&m->lock);
+    atomic_store(&m->pause_requested, false);
+    pthread_cond_broadcast(&m->resumed);
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* Called with m->lock held by the vCPU thread that left the engine on a pause request. */
+static void park(struct machine *m)
+{
+    m->parked++;
+    pthread_cond_broadcast(&m->parked_changed);
+    while (atomic_load(&m->pause_requested) && !machine__stopped(m))
+        pthread_cond_wait(&m->resumed, &m->lock);
+    m->parked--;
 }
 
 static void *vcpu_thread(void *arg)
@@ -91,20 +132,29 @@ static void *vcpu_thread(void *arg)
     struct machine *m = v->machine;
 
     pthread_mutex_lock(&m->lock);
-    bool stopping = machine__stopping(m);
-    m->vcpu_running[v->index] = !stopping;
-    pthread_mutex_unlock(&m->lock);
-    if (stopping)
-        return NULL;
+    for (;;) {
+        if (machine__stopped(m))
+            break;
+        if (atomic_load(&m->pause_requested)) {
+            park(m);
+            continue;
+        }
+        m->vcpu_running[v->index] = true;
+        pthread_mutex_unlock(&m->lock);
 
-    m->engine->vcpu_run(v);
-    if (!machine__stopping(m)) {
-        log__msg("vcpu %u: engine returned while the machine runs", v->index);
-        machine__stop(m, MACHINE_STOP_FAILURE, EXIT_STATUS_FAILURE);
+        m->engine->vcpu_run(v);
+
+        pthread_mutex_lock(&m->lock);
+        m->vcpu_running[v->index] = false;
+        if (!machine__stopping(m)) {
+            pthread_mutex_unlock(&m->lock);
+            log__msg("vcpu %u: engine returned while the machine runs", v->index);
+            machine__stop(m, MACHINE_STOP_FAILURE, EXIT_STATUS_FAILURE);
+            pthread_mutex_lock(&m->lock);
+        }
     }
-
-    pthread_mutex_lock(&m->lock);
-    m->vcpu_running[v->index] = false;
+    m->threads--;
+    pthread_cond_broadcast(&m->parked_changed);
     pthread_mutex_unlock(&m->lock);
     return NULL;
 }
@@ -135,8 +185,14 @@ int machine__run(struct machine *m, double timeout_s)
 
     unsigned started = 0;
     for (; started < m->ncpus; started++) {
+        pthread_mutex_lock(&m->lock);
+        m->threads++;
+        pthread_mutex_unlock(&m->lock);
         int rc = pthread_create(&m->vcpus[started].thread, NULL, vcpu_thread, &m->vcpus[started]);
         if (rc) {
+            pthread_mutex_lock(&m->lock);
+            m->threads--;
+            pthread_mutex_unlock(&m->lock);
             log__msg("cannot start vcpu %u thread: %s", started, strerror(rc));
             machine__stop(m, MACHINE_STOP_FAILURE, EXIT_STATUS_HOST_ERROR);
             break;
@@ -145,7 +201,7 @@ int machine__run(struct machine *m, double timeout_s)
 
     struct timespec deadline = deadline_after(timeout_s);
     pthread_mutex_lock(&m->lock);
-    while (!machine__stopping(m)) {
+    while (!machine__stopped(m)) {
         if (timeout_s <= 0) {
             pthread_cond_wait(&m->stopped, &m->lock);
         } else if (pthread_cond_timedwait(&m->stopped, &m->lock, &deadline) == ETIMEDOUT) {

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * machine.h - the board: RAM, buses, engine, vCPUs, devices, and how it stops.
+ * machine.h - the substrate every VM has whatever its board: RAM, the two
+ * buses, the engine and its vCPUs, and how they run, pause and stop.
  *
- * One struct machine per VM. Setup is single-threaded (memory, devices,
- * loaders, vCPU state); then every vCPU runs on its own thread until some
- * party calls machine__stop(): the exit device, a reset, the timeout, or an
- * engine failure. The first stop wins and decides the exit status.
+ * One struct machine per VM (the board's struct vm holds it). Setup is
+ * single-threaded (memory, devices, loaders, vCPU state); then every vCPU
+ * runs on its own thread until some party calls machine__stop(): the exit
+ * device, a reset, a power-off, the timeout, or an engine failure. The
+ * first stop wins and decides the exit status. machine__pause() parks every
+ * vCPU thread outside the engine (for a save or a load) until
+ * machine__resume().
  */
 #ifndef STRATA_MACHINE_MACHINE_H
 #define STRATA_MACHINE_MACHINE_H
@@ -15,26 +19,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "machine/vcpu.h"
 #include "machine/bus.h"
 #include "machine/memory.h"
+#include "machine/vcpu.h"
 
 /* Why a machine stopped; decides strata's exit status (see docs/cli.md). */
 enum machine_stop_reason {
     MACHINE_RUNNING = 0,
-    MACHINE_STOP_EXIT,    /* exit device: status = the byte written */
-    MACHINE_STOP_RESET,   /* i8042 reset or triple fault: status 0 */
-    MACHINE_STOP_TIMEOUT, /* --timeout elapsed: status 124 */
-    MACHINE_STOP_FAILURE, /* guest or engine failure: status 125 */
-    MACHINE_STOP_USER,    /* the user quit from the console (Ctrl-A X): status 0 */
+    MACHINE_STOP_EXIT,     /* exit device: status = the byte written */
+    MACHINE_STOP_RESET,    /* i8042 reset or triple fault: status 0 */
+    MACHINE_STOP_TIMEOUT,  /* --timeout elapsed: status 124 */
+    MACHINE_STOP_FAILURE,  /* guest or engine failure: status 125 */
+    MACHINE_STOP_USER,     /* the user quit from the console (Ctrl-A X): status 0 */
+    MACHINE_STOP_POWEROFF, /* ACPI S5 (the guest's poweroff): status 0 */
 };
 
 #define EXIT_STATUS_HOST_ERROR 1
 #define EXIT_STATUS_USAGE      2
 #define EXIT_STATUS_TIMEOUT    124
 #define EXIT_STATUS_FAILURE    125
-
-struct machine_devices; /* the board's legacy devices, see board.h */
 
 struct machine {
     struct guest_memory mem;
@@ -48,15 +51,22 @@ struct machine {
     unsigned ncpus;
     struct vcpu *vcpus;
 
-    struct machine_devices *devices;
-
     atomic_int stop_reason; /* enum machine_stop_reason */
     int exit_status;
 
-    /* Guards vcpu_running[] and signals `stopped` when a stop is requested. */
+    /*
+     * Guards vcpu_running[], the pause fields and signals `stopped` when a
+     * stop is requested.
+     */
     pthread_mutex_t lock;
     pthread_cond_t stopped;
     bool *vcpu_running; /* per vCPU: its thread is inside engine->vcpu_run */
+
+    atomic_bool pause_requested; /* vCPUs leave the engine and park */
+    unsigned threads;            /* vCPU threads started by machine__run and not ended */
+    unsigned parked;             /* of those, how many are parked */
+    pthread_cond_t parked_changed;
+    pthread_cond_t resumed;
 };
 
 struct machine_config {
@@ -83,9 +93,26 @@ int machine__run(struct machine *m, double timeout_s);
 /* Requests a stop; the first request wins. Kicks every vCPU. Thread-safe. */
 void machine__stop(struct machine *m, enum machine_stop_reason reason, int status);
 
-static inline bool machine__stopping(const struct machine *m)
+/*
+ * Makes every vCPU thread leave the engine and park; returns once all of
+ * them are parked (or have ended), so that vCPU and device state may be
+ * read and written. Before machine__run, or once stopped, it only records
+ * the request. Thread-safe; not from a vCPU thread.
+ */
+void machine__pause(struct machine *m);
+/* Lets parked vCPU threads run again. */
+void machine__resume(struct machine *m);
+
+/* True once a stop was requested: the machine will not run again. */
+static inline bool machine__stopped(const struct machine *m)
 {
     return atomic_load_explicit(&m->stop_reason, memory_order_acquire) != MACHINE_RUNNING;
+}
+
+/* True when a vCPU must return from engine->vcpu_run: a stop or a pause was requested. */
+static inline bool machine__stopping(const struct machine *m)
+{
+    return machine__stopped(m) || atomic_load_explicit(&m->pause_requested, memory_order_acquire);
 }
 
 #endif

@@ -16,6 +16,11 @@
 #   ext2     mkfs.ext2, mount, write, umount in the guest; the host's
 #            e2fsck -fn finds the file system clean and debugfs reads the
 #            file back with the sha256 the guest printed
+#   poweroff strata run -- poweroff -f: the kernel powers off through ACPI S5,
+#            strata ends with status 0 (not the timeout's 124)
+#   reboot   strata run -- reboot -f: the reset ends the VM with status 0
+#   shell-poweroff  `poweroff` typed in the guest's shell: init powers off,
+#            status 0
 # Skips (77) when the guest image is missing.
 set -euo pipefail
 
@@ -59,7 +64,7 @@ cpus2)
     n=$(grep -c '^processor' "$tmp/out")
     [[ $n -eq 2 ]] || { echo "FAIL: $n processors in /proc/cpuinfo, want 2"; exit 1; }
     ;;
-shell)
+shell | shell-poweroff)
     mkfifo "$tmp/in"
     "$strata" run --engine=emu --timeout 240 <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
@@ -68,13 +73,31 @@ shell)
         grep -q '/root # ' "$tmp/out" 2>/dev/null && break
         sleep 1
     done
-    printf 'echo shell-says-$((6 * 7))\nexit 5\n' >&4
+    if [[ $case == shell ]]; then
+        printf 'echo shell-says-$((6 * 7))\nexit 5\n' >&4
+        want=5
+    else
+        printf 'poweroff\n' >&4
+        want=0
+    fi
     status=0
     wait "$pid" || status=$?
     exec 4>&-
     cat "$tmp/out" "$tmp/err"
-    [[ $status -eq 5 ]] || { echo "FAIL: exit status $status, want 5"; exit 1; }
-    expect 'shell-says-42'
+    [[ $status -eq $want ]] || { echo "FAIL: exit status $status, want $want"; exit 1; }
+    if [[ $case == shell ]]; then
+        expect 'shell-says-42'
+    else
+        expect 'reboot: Power down'
+    fi
+    ;;
+poweroff)
+    run 0 -- poweroff -f
+    expect 'reboot: Power down'
+    ;;
+reboot)
+    run 0 -- reboot -f
+    grep -q 'guest reset' "$tmp/err" || { echo "FAIL: no reset on stderr"; exit 1; }
     ;;
 disk)
     truncate -s 16M "$tmp/d.img"

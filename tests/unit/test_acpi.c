@@ -17,7 +17,6 @@
 
 #include <cmocka.h>
 
-#include "boot_fixtures.h"
 #include "board/acpi/acpi.h"
 #include "board/acpi/aml.h"
 #include "board/acpi/dsdt.h"
@@ -27,6 +26,7 @@
 #include "board/boot/boot.h"
 #include "board/boot/bootparams.h"
 #include "board/layout.h"
+#include "boot_fixtures.h"
 
 #define BIOS_AREA_START 0xE0000
 #define BIOS_AREA_END   0x100000
@@ -118,7 +118,9 @@ static void build(struct machine *m, unsigned ncpus, struct acpi_tree *t)
     fixture_machine(m, MIB(2), ncpus);
     uint64_t rsdp = 0;
     struct err err;
-    assert_int_equal(acpi__build(m, &rsdp, &err), 0);
+    struct board_slots slots;
+    board_slots__init(&slots);
+    assert_int_equal(acpi__build(m, &slots, &rsdp, &err), 0);
     assert_int_equal(rsdp, LAYOUT_ACPI_BASE);
     walk(&m->mem, t);
 }
@@ -155,6 +157,12 @@ static void fadt_is_hardware_reduced(void **state)
         f->iapc_boot_arch &
             (FADT_BOOT_ARCH_LEGACY_DEVICES | FADT_BOOT_ARCH_8042 | FADT_BOOT_ARCH_VGA_NOT_PRESENT),
         FADT_BOOT_ARCH_LEGACY_DEVICES | FADT_BOOT_ARCH_8042 | FADT_BOOT_ARCH_VGA_NOT_PRESENT);
+    /* the sleep registers: the ACPI sleep slot's two byte-wide ports (control, then status) */
+    assert_int_equal(f->sleep_control_reg.address_space_id, 1);
+    assert_int_equal(f->sleep_control_reg.register_bit_width, 8);
+    assert_int_equal(f->sleep_control_reg.address, 0x600);
+    assert_int_equal(f->sleep_status_reg.address_space_id, 1);
+    assert_int_equal(f->sleep_status_reg.address, 0x601);
     fixture_machine_destroy(&m);
 }
 
@@ -280,7 +288,14 @@ static void dsdt_declares_the_legacy_devices(void **state)
     size_t len = t.dsdt->length - sizeof(*t.dsdt);
     assert_int_equal(t.dsdt->revision, 2);
 
-    /* the body is one Scope (\_SB) spanning all of it: ScopeOp, PkgLength, "\_SB_" */
+    /* Name (_S5, Package (4) {5, 0, 0, 0}) first, for the power-off of the sleep registers */
+    static const uint8_t s5[] = {0x08, '_',  'S',  '5',  '_',  0x12, 0x07,
+                                 0x04, 0x0a, 0x05, 0x00, 0x00, 0x00};
+    assert_memory_equal(aml, s5, sizeof(s5));
+    aml += sizeof(s5);
+    len -= sizeof(s5);
+
+    /* then one Scope (\_SB) spanning the rest: ScopeOp, PkgLength, "\_SB_" */
     assert_int_equal(aml[0], 0x10);
     size_t pkg_bytes = (aml[1] >> 6) + 1;
     size_t pkg_len = pkg_bytes == 1 ? aml[1] : (aml[1] & 0x0f) | (size_t)aml[2] << 4;
@@ -407,9 +422,9 @@ static void aml_errors(void **state)
     assert_string_equal(err.msg, "aml: an irq descriptor takes isa irqs 0-15");
 
     uint8_t small[40];
-    struct bus mmio;
-    bus__init(&mmio, "mmio", true);
-    assert_int_equal(dsdt__build(small, sizeof(small), &len, &mmio, &err), -1);
+    struct board_slots slots;
+    board_slots__init(&slots);
+    assert_int_equal(dsdt__build(small, sizeof(small), &len, &slots, &err), -1);
     assert_string_equal(err.msg, "aml: out of room");
 }
 
@@ -421,17 +436,17 @@ static void bad_machines_are_refused(void **state)
     struct err err;
 
     fixture_machine(&m, MIB(2), 0);
-    assert_int_equal(acpi__build(&m, &rsdp, &err), -1);
+    assert_int_equal(acpi__build(&m, NULL, &rsdp, &err), -1);
     assert_string_equal(err.msg, "the acpi tables support 1 to 254 cpus, not 0");
     fixture_machine_destroy(&m);
 
     fixture_machine(&m, MIB(2), MADT_MAX_CPUS + 1);
-    assert_int_equal(acpi__build(&m, &rsdp, &err), -1);
+    assert_int_equal(acpi__build(&m, NULL, &rsdp, &err), -1);
     assert_string_equal(err.msg, "the acpi tables support 1 to 254 cpus, not 255");
     fixture_machine_destroy(&m);
 
     fixture_machine(&m, KIB(960), 1); /* RAM ends inside the ACPI area */
-    assert_int_equal(acpi__build(&m, &rsdp, &err), -1);
+    assert_int_equal(acpi__build(&m, NULL, &rsdp, &err), -1);
     assert_string_equal(err.msg, "guest memory too small for the acpi tables at 0xe0000");
     fixture_machine_destroy(&m);
 }

@@ -18,14 +18,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fake_machine.h"
 #include "board/board.h"
 #include "board/console.h"
+#include "fake_machine.h"
 
 #define COM1 0x3f8
 
 struct fixture {
     struct machine m;
+    struct board_slots slots;
+    struct board_legacy legacy;
+    struct console *console;
     int saved_stdin;
 };
 
@@ -34,7 +37,9 @@ static int setup(void **state)
     static struct fixture f;
     struct err err;
     fake_machine__init(&f.m, 64 << 20);
-    assert_int_equal(board__init_devices(&f.m, &err), 0);
+    board_slots__init(&f.slots);
+    assert_int_equal(board__create_legacy(&f.legacy, &f.m, &f.slots, &err), 0);
+    f.console = NULL;
     f.saved_stdin = dup(STDIN_FILENO);
     if (f.saved_stdin < 0) /* run with stdin closed: hold fd 0 so tests' new fds land elsewhere */
         assert_int_equal(open("/dev/null", O_RDONLY), STDIN_FILENO);
@@ -45,8 +50,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    console__destroy(&f->m);
-    board__destroy_devices(&f->m);
+    console__destroy(f->console);
+    board__destroy_legacy(&f->legacy);
     fake_machine__destroy(&f->m);
     if (f->saved_stdin >= 0) {
         dup2(f->saved_stdin, STDIN_FILENO);
@@ -105,6 +110,20 @@ static void devices_on_their_ports(void **state)
     assert_int_equal(m->exit_status, 9);
 }
 
+/* The ACPI sleep control register: SLP_EN with \_S5's type powers off; other types do nothing. */
+static void sleep_registers_power_off(void **state)
+{
+    struct fixture *f = *state;
+    struct machine *m = &f->m;
+    assert_int_equal(inb(m, 0x601), 0); /* status: no wake event */
+    outb(m, 0x600, 5 << 2);             /* S5 without SLP_EN */
+    outb(m, 0x600, 1 << 2 | 0x20);      /* S1 with SLP_EN: not supported */
+    assert_false(machine__stopping(m));
+    outb(m, 0x600, 5 << 2 | 0x20);
+    assert_int_equal(atomic_load(&m->stop_reason), MACHINE_STOP_POWEROFF);
+    assert_int_equal(m->exit_status, 0);
+}
+
 static void stdin_from(int fd)
 {
     assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
@@ -118,7 +137,7 @@ static void piped_input_reaches_the_guest(void **state)
     int p[2];
     assert_int_equal(pipe(p), 0);
     stdin_from(p[0]);
-    assert_int_equal(console__init(&f->m, &err), 0);
+    assert_non_null(f->console = console__create(&f->m, f->legacy.com1, NULL, &err));
 
     /* More than the FIFO holds: the rest must wait, not be lost. Ctrl-A is plain data here. */
     uint8_t in[100], out[100];
@@ -132,7 +151,8 @@ static void piped_input_reaches_the_guest(void **state)
     close(p[1]); /* end of input: the reader ends, the machine runs on */
     usleep(20000);
     assert_false(machine__stopping(&f->m));
-    console__destroy(&f->m);
+    console__destroy(f->console);
+    f->console = NULL;
 }
 
 static void dev_null_and_closed_stdin(void **state)
@@ -142,14 +162,16 @@ static void dev_null_and_closed_stdin(void **state)
     int fd = open("/dev/null", O_RDONLY);
     assert_true(fd >= 0);
     stdin_from(fd);
-    assert_int_equal(console__init(&f->m, &err), 0);
+    assert_non_null(f->console = console__create(&f->m, f->legacy.com1, NULL, &err));
     usleep(20000);
     assert_false(machine__stopping(&f->m));
-    console__destroy(&f->m);
+    console__destroy(f->console);
+    f->console = NULL;
 
     close(STDIN_FILENO);
-    assert_int_equal(console__init(&f->m, &err), 0);
-    console__destroy(&f->m);
+    assert_non_null(f->console = console__create(&f->m, f->legacy.com1, NULL, &err));
+    console__destroy(f->console);
+    f->console = NULL;
     assert_false(machine__stopping(&f->m));
 }
 
@@ -169,7 +191,7 @@ static void terminal_raw_mode_and_escapes(void **state)
     assert_true(before.c_lflag & ICANON);
     stdin_from(slave);
 
-    assert_int_equal(console__init(&f->m, &err), 0);
+    assert_non_null(f->console = console__create(&f->m, f->legacy.com1, NULL, &err));
     tcgetattr(STDIN_FILENO, &during);
     assert_false(during.c_lflag & (ICANON | ECHO | ISIG));
     assert_false(during.c_iflag & (ICRNL | IXON));
@@ -186,7 +208,8 @@ static void terminal_raw_mode_and_escapes(void **state)
     assert_int_equal(atomic_load(&f->m.stop_reason), MACHINE_STOP_USER);
     assert_int_equal(f->m.exit_status, 0);
 
-    console__destroy(&f->m);
+    console__destroy(f->console);
+    f->console = NULL;
     tcgetattr(STDIN_FILENO, &after);
     assert_int_equal(after.c_iflag, before.c_iflag);
     assert_int_equal(after.c_oflag, before.c_oflag);
@@ -200,6 +223,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(devices_on_their_ports, setup, teardown),
+        cmocka_unit_test_setup_teardown(sleep_registers_power_off, setup, teardown),
         cmocka_unit_test_setup_teardown(piped_input_reaches_the_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(dev_null_and_closed_stdin, setup, teardown),
         cmocka_unit_test_setup_teardown(terminal_raw_mode_and_escapes, setup, teardown),

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "boot_fixtures.h"
 #include "board/layout.h"
 #include "board/mptable.h"
+#include "boot_fixtures.h"
 
 static uint8_t sum(const uint8_t *p, size_t len)
 {
@@ -103,7 +103,7 @@ static void check_table(unsigned ncpus)
     struct machine m;
     fixture_machine(&m, MIB(2), ncpus);
     struct err err;
-    assert_int_equal(mptable__write(&m.mem, ncpus, &err), 0);
+    assert_int_equal(mptable__write(&m.mem, ncpus, NULL, &err), 0);
     struct parsed_table t;
     parse(&m.mem, &t);
 
@@ -163,13 +163,13 @@ static void bad_counts(void **state)
     struct machine m;
     fixture_machine(&m, MIB(2), 1);
     struct err err;
-    assert_int_equal(mptable__write(&m.mem, 0, &err), -1);
-    assert_int_equal(mptable__write(&m.mem, MPTABLE_MAX_CPUS + 1, &err), -1);
+    assert_int_equal(mptable__write(&m.mem, 0, NULL, &err), -1);
+    assert_int_equal(mptable__write(&m.mem, MPTABLE_MAX_CPUS + 1, NULL, &err), -1);
     assert_string_equal(err.msg, "the mp table supports 1 to 40 cpus, not 41");
     fixture_machine_destroy(&m);
 
     fixture_machine(&m, KIB(512), 1); /* no RAM at the EBDA */
-    assert_int_equal(mptable__write(&m.mem, 1, &err), -1);
+    assert_int_equal(mptable__write(&m.mem, 1, NULL, &err), -1);
     fixture_machine_destroy(&m);
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_virtio_devices.c - unit tests for a machine's set of virtio devices
- * (src/board/virtio_devices.c): --disk options, windows and GSIs, the
- * kernel command line, and their declaration in the DSDT
- * (src/board/acpi/dsdt.c) as LNRO0005 devices.
+ * (src/board/virtio_devices.c) at their slots (src/board/slots.c): --disk
+ * options, windows and GSIs, the kernel command line, and their
+ * declaration in the DSDT (src/board/acpi/dsdt.c) as LNRO0005 devices.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "board/virtio_devices.h"
 #include "board/acpi/dsdt.h"
+#include "board/virtio_devices.h"
 #include "virtio_fixture.h"
 
 static void command_line_announces_devices(void **state)
@@ -26,16 +26,27 @@ static void command_line_announces_devices(void **state)
     struct virtio_options o = {.rng = true};
     struct err err;
     struct virtio_devices vd;
-    assert_int_equal(virtio_devices__create(&vd, &m, &o, &err), 0);
-    char *line = virtio_devices__cmdline(&vd, "console=ttyS0", &err);
+    struct board_slots slots;
+    board_slots__init(&slots);
+    assert_int_equal(virtio_devices__create(&vd, &m, &slots, &o, &err), 0);
+    char *line = board_slots__cmdline(&slots, "console=ttyS0", &err);
     assert_string_equal(line, "console=ttyS0 virtio_mmio.device=4K@0xd0000000:5");
     free(line);
-    line = virtio_devices__cmdline(&vd, NULL, &err);
+    line = board_slots__cmdline(&slots, NULL, &err);
     assert_string_equal(line, "virtio_mmio.device=4K@0xd0000000:5");
     free(line);
     virtio_devices__destroy(&vd);
-    assert_int_equal(virtio_devices__gsi(3), 9); /* 8 is the RTC's */
-    assert_int_equal(virtio_devices__base(2), 0xd0002000);
+
+    /* the next windows and GSIs: 8 is the RTC's; at most BOARD_MAX_VIRTIO */
+    const struct board_slot *slot = NULL;
+    for (unsigned i = 1; i < 4; i++)
+        slot = board_slots__add_virtio(&slots, "x", &err);
+    assert_int_equal(slot->gsi, 9);
+    assert_int_equal(slot->base, 0xd0003000);
+    for (unsigned i = 4; i < BOARD_MAX_VIRTIO; i++)
+        assert_non_null(board_slots__add_virtio(&slots, "x", &err));
+    assert_null(board_slots__add_virtio(&slots, "x", &err));
+    assert_string_equal(err.msg, "too many virtio devices: at most 8");
     vf_machine__destroy(&m);
 }
 
@@ -77,11 +88,13 @@ static void dsdt_declares_the_windows(void **state)
     struct virtio_options o = {.console = true, .rng = true};
     struct err err;
     struct virtio_devices vd;
-    assert_int_equal(virtio_devices__create(&vd, &m, &o, &err), 0);
+    struct board_slots slots;
+    board_slots__init(&slots);
+    assert_int_equal(virtio_devices__create(&vd, &m, &slots, &o, &err), 0);
 
     static uint8_t dsdt[4096];
     size_t len;
-    assert_int_equal(dsdt__build(dsdt, sizeof(dsdt), &len, &m.mmio, &err), 0);
+    assert_int_equal(dsdt__build(dsdt, sizeof(dsdt), &len, &slots, &err), 0);
     assert_int_equal(count(dsdt, len, "LNRO0005", 9), 2);
     assert_int_equal(count(dsdt, len, "VR00", 4), 1);
     assert_int_equal(count(dsdt, len, "VR01", 4), 1);

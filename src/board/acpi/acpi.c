@@ -50,7 +50,8 @@ static void *take(struct acpi_area *area, size_t len, uint64_t *gpa, struct err 
     return p;
 }
 
-int acpi__build(struct machine *m, uint64_t *rsdp_gpa, struct err *err)
+int acpi__build(struct machine *m, const struct board_slots *slots, uint64_t *rsdp_gpa,
+                struct err *err)
 {
     if (m->ncpus == 0 || m->ncpus > MADT_MAX_CPUS)
         return err__set(err, "the acpi tables support 1 to %u cpus, not %u", MADT_MAX_CPUS,
@@ -60,19 +61,24 @@ int acpi__build(struct machine *m, uint64_t *rsdp_gpa, struct err *err)
         return err__set(err, "guest memory too small for the acpi tables at 0x%llx",
                         (unsigned long long)LAYOUT_ACPI_BASE);
     memset(area.hva, 0, LAYOUT_ACPI_SIZE);
+    struct board_slots legacy;
+    if (!slots) {
+        board_slots__init(&legacy);
+        slots = &legacy;
+    }
 
     uint64_t rsdp_at, dsdt_at, fadt_at, madt_at, xsdt_at, rsdt_at;
     struct acpi_rsdp *rsdp = take(&area, sizeof(*rsdp), &rsdp_at, err); /* fits: area empty */
 
     size_t dsdt_len;
-    if (dsdt__build(area.hva + area.used, room(&area), &dsdt_len, &m->mmio, err))
+    if (dsdt__build(area.hva + area.used, room(&area), &dsdt_len, slots, err))
         return -1;
     take(&area, dsdt_len, &dsdt_at, err); /* fits: built within room() */
 
     struct acpi_fadt *fadt = take(&area, sizeof(*fadt), &fadt_at, err);
     if (!fadt)
         return -1;
-    fadt__build(fadt, dsdt_at);
+    fadt__build(fadt, dsdt_at, slots);
 
     void *madt = take(&area, madt__size(m->ncpus), &madt_at, err);
     if (!madt)

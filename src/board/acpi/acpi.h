@@ -16,14 +16,17 @@
 
 #include <stdint.h>
 
+#include "board/slots.h"
 #include "machine/machine.h"
 #include "util/err.h"
 
 /*
- * Writes the tables for m->ncpus CPUs into m->mem and returns the RSDP's
- * address in *rsdp_gpa. Fails if RAM does not cover the ACPI area or the
- * machine has more CPUs than the MADT can name.
+ * Writes the tables for m->ncpus CPUs and the board's slots (NULL: the
+ * legacy slots only) into m->mem and
+ * returns the RSDP's address in *rsdp_gpa. Fails if RAM does not cover the
+ * ACPI area or the machine has more CPUs than the MADT can name.
  */
-int acpi__build(struct machine *m, uint64_t *rsdp_gpa, struct err *err);
+int acpi__build(struct machine *m, const struct board_slots *slots, uint64_t *rsdp_gpa,
+                struct err *err);
 
 #endif

@@ -29,6 +29,7 @@ enum {
     AML_QWORD_PREFIX = 0x0e,
     AML_SCOPE_OP = 0x10,
     AML_BUFFER_OP = 0x11,
+    AML_PACKAGE_OP = 0x12,
     AML_EXT_OP_PREFIX = 0x5b,
     AML_DEVICE_OP = 0x82, /* after AML_EXT_OP_PREFIX */
     AML_ROOT_CHAR = '\\',
@@ -176,6 +177,18 @@ void aml__name_integer(struct aml *a, const char *name, uint64_t value)
     emit_byte(a, AML_NAME_OP);
     emit_name(a, name);
     emit_integer(a, value);
+}
+
+void aml__name_package(struct aml *a, const char *name, const uint64_t *values, uint8_t n)
+{
+    emit_byte(a, AML_NAME_OP);
+    emit_name(a, name);
+    emit_byte(a, AML_PACKAGE_OP);
+    size_t mark = open_block(a);
+    emit_byte(a, n); /* NumElements */
+    for (uint8_t i = 0; i < n; i++)
+        emit_integer(a, values[i]);
+    aml__end(a, mark);
 }
 
 static int hex_digit(char c)

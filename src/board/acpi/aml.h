@@ -50,6 +50,8 @@ void aml__end(struct aml *a, size_t mark);
 
 /* Name (name, value) */
 void aml__name_integer(struct aml *a, const char *name, uint64_t value);
+/* Name (name, Package (n) {values...}): a package of integers. */
+void aml__name_package(struct aml *a, const char *name, const uint64_t *values, uint8_t n);
 /* Name (name, "string") */
 void aml__name_string(struct aml *a, const char *name, const char *value);
 /* Name (name, EisaId ("PNP0501")): three capital letters and four hex digits */

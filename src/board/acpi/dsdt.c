@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * dsdt.c - the DSDT of a Strata machine (ACPI 6.5, 5.2.11.1), in AML
- * encoded by aml.c. What it declares, in ASL:
+ * encoded by aml.c and derived from the board's slot list (slots.h). What
+ * it declares for the default slots, in ASL:
  *
  *   DefinitionBlock ("", "DSDT", 2, "STRATA", "STRADSDT", 1) {
+ *     Name (_S5, Package (4) { 5, 0, 0, 0 })             soft off, see below
  *     Scope (\_SB) {
  *       Device (COM1) { Name (_HID, EisaId ("PNP0501"))   16550A UART
  *                       Name (_CRS, ResourceTemplate () {
@@ -14,7 +16,7 @@
  *                           IRQNoFlags () {1} }) }
  *       Device (RTC)  { Name (_HID, EisaId ("PNP0B00"))   MC146818 RTC, no interrupt
  *                       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) }
- *       Device (VR00) { Name (_HID, "LNRO0005")           virtio-mmio, one per window in use
+ *       Device (VR00) { Name (_HID, "LNRO0005")           virtio-mmio, one per virtio slot
  *                       Name (_UID, 0)
  *                       Name (_CRS, ResourceTemplate () {
  *                           Memory32Fixed (ReadWrite, 0xD0000000, 0x1000)
@@ -22,101 +24,105 @@
  *     }
  *   }
  *
+ * One Device per ACPI name of the slot list, with the slots of that name as
+ * its resources: each port range as IO, each window as Memory32Fixed, and
+ * then each GSI as IRQNoFlags on the port bus (ISA, edge) or as an extended Interrupt on
+ * the MMIO bus (edge-triggered as the virtio transport drives it).
+ *
  * Why these: on a hardware-reduced platform (fadt.h) Linux sets up no
  * legacy 8259 interrupts, so ISA IRQ n is not Linux IRQ n any more; an ISA
  * device gets a working interrupt only when the DSDT names its GSI (Linux's
  * PNP layer then maps it through the IOAPIC). Without COM1 here, opening
- * /dev/ttyS0 would fail for want of IRQ 4. The RTC model raises no
- * interrupts, so it declares none (rtc-cmos then runs without alarms). No
- * mouse is attached to the i8042 (i8042.c), so there is no PNP0F13 device.
- * The virtio-mmio devices (src/board/virtio_devices.h) are found by
- * Linux's virtio_mmio driver through the "LNRO0005" id, as on QEMU's microvm;
- * their windows are the ones registered on the MMIO bus, each with the GSI
- * virtio_devices__gsi() gives it, edge-triggered as the transport drives it.
+ * /dev/ttyS0 would fail for want of IRQ 4. No mouse is attached to the
+ * i8042 (i8042.c), so there is no PNP0F13 device. Linux's virtio_mmio
+ * driver finds the virtio windows through the "LNRO0005" id, as on QEMU's
+ * microvm. \_S5 gives the sleep type that the ACPI sleep registers
+ * (devices/acpi_sleep.h, the FADT's SLEEP_CONTROL_REG) take as power-off:
+ * with it Linux's poweroff enters S5 instead of halting.
  */
 #include "board/acpi/dsdt.h"
 
-#include <stdio.h>
+#include <string.h>
 
-#include "devices/cmos.h"
-#include "devices/i8042.h"
-#include "board/virtio_devices.h"
 #include "board/acpi/aml.h"
 #include "board/acpi/tables.h"
-#include "board/board.h"
-#include "board/layout.h"
+#include "devices/acpi_sleep.h"
 
 #define DSDT_REVISION 2 /* 64-bit AML integers */
 
-static void declare_com1(struct aml *a)
+/* EISA ids are three capital letters and four hex digits ("PNP0501"); anything else is a string. */
+static bool is_eisa_id(const char *hid)
 {
-    size_t dev = aml__device(a, "COM1");
-    aml__name_eisaid(a, "_HID", "PNP0501");
+    return strlen(hid) == 7 && hid[0] >= 'A' && hid[0] <= 'Z' && hid[1] >= 'A' && hid[1] <= 'Z' &&
+           hid[2] >= 'A' && hid[2] <= 'Z';
+}
+
+static void add_range(struct aml_resources *r, const struct board_slot *s)
+{
+    if (s->bus == SLOT_PIO)
+        aml__resources_io(r, (uint16_t)s->base, (uint8_t)s->size);
+    else
+        aml__resources_memory32(r, (uint32_t)s->base, (uint32_t)s->size);
+}
+
+static void add_interrupt(struct aml_resources *r, const struct board_slot *s)
+{
+    if (s->gsi == SLOT_NO_GSI)
+        return;
+    if (s->bus == SLOT_PIO)
+        aml__resources_irq(r, (unsigned)s->gsi);
+    else
+        aml__resources_interrupt(r, (uint32_t)s->gsi);
+}
+
+/* Declares the Device named by slot `first` with every later slot of the same name. */
+static void declare_device(struct aml *a, const struct board_slots *slots, unsigned first)
+{
+    const struct board_slot *s = &slots->slot[first];
+    size_t dev = aml__device(a, s->acpi_name);
+    if (s->hid && is_eisa_id(s->hid))
+        aml__name_eisaid(a, "_HID", s->hid);
+    else if (s->hid)
+        aml__name_string(a, "_HID", s->hid);
+    if (s->uid >= 0)
+        aml__name_integer(a, "_UID", (uint64_t)s->uid);
     struct aml_resources r;
     aml__resources_init(&r);
-    aml__resources_io(&r, COM1_BASE, 8);
-    aml__resources_irq(&r, COM1_GSI);
+    for (unsigned i = first; i < slots->n; i++) /* the ranges, then the interrupts */
+        if (!strcmp(slots->slot[i].acpi_name, s->acpi_name))
+            add_range(&r, &slots->slot[i]);
+    for (unsigned i = first; i < slots->n; i++)
+        if (!strcmp(slots->slot[i].acpi_name, s->acpi_name))
+            add_interrupt(&r, &slots->slot[i]);
     aml__name_resources(a, "_CRS", &r);
     aml__end(a, dev);
 }
 
-static void declare_keyboard_controller(struct aml *a)
+/* True if an earlier slot has the same ACPI name (its Device is declared already). */
+static bool declared_before(const struct board_slots *slots, unsigned i)
 {
-    size_t dev = aml__device(a, "PS2K");
-    aml__name_eisaid(a, "_HID", "PNP0303");
-    struct aml_resources r;
-    aml__resources_init(&r);
-    aml__resources_io(&r, I8042_DATA_PORT, 1);
-    aml__resources_io(&r, I8042_COMMAND_PORT, 1);
-    aml__resources_irq(&r, I8042_KBD_GSI);
-    aml__name_resources(a, "_CRS", &r);
-    aml__end(a, dev);
+    for (unsigned j = 0; j < i; j++)
+        if (!strcmp(slots->slot[j].acpi_name, slots->slot[i].acpi_name))
+            return true;
+    return false;
 }
 
-static void declare_rtc(struct aml *a)
-{
-    size_t dev = aml__device(a, "RTC");
-    aml__name_eisaid(a, "_HID", "PNP0B00");
-    struct aml_resources r;
-    aml__resources_init(&r);
-    aml__resources_io(&r, CMOS_PORT_BASE, CMOS_NR_PORTS);
-    aml__name_resources(a, "_CRS", &r);
-    aml__end(a, dev);
-}
-
-static void declare_virtio_mmio(struct aml *a, const struct bus *mmio)
-{
-    for (unsigned i = 0; i < VIRTIO_MAX_DEVICES; i++) {
-        uint64_t base = virtio_devices__base(i);
-        const struct bus_range *window = bus__find(mmio, base);
-        if (!window || window->base != base)
-            continue;
-        char name[5];
-        snprintf(name, sizeof(name), "VR%02u", i);
-        size_t dev = aml__device(a, name);
-        aml__name_string(a, "_HID", "LNRO0005");
-        aml__name_integer(a, "_UID", i);
-        struct aml_resources r;
-        aml__resources_init(&r);
-        aml__resources_memory32(&r, (uint32_t)base, (uint32_t)LAYOUT_VIRTIO_MMIO_SIZE);
-        aml__resources_interrupt(&r, virtio_devices__gsi(i));
-        aml__name_resources(a, "_CRS", &r);
-        aml__end(a, dev);
-    }
-}
-
-int dsdt__build(uint8_t *dst, size_t cap, size_t *len, const struct bus *mmio, struct err *err)
+int dsdt__build(uint8_t *dst, size_t cap, size_t *len, const struct board_slots *slots,
+                struct err *err)
 {
     const size_t header = sizeof(struct acpi_table_header);
     if (cap < header)
         return err__set(err, "dsdt: no room for the table header");
     struct aml a;
     aml__init(&a, dst + header, cap - header);
+    if (board_slots__find(slots, SLOT_SLEEP)) {
+        const uint64_t s5[] = {ACPI_SLEEP_TYPE_S5, 0, 0, 0};
+        aml__name_package(&a, "_S5_", s5, 4);
+    }
     size_t sb = aml__scope(&a, "\\_SB");
-    declare_com1(&a);
-    declare_keyboard_controller(&a);
-    declare_rtc(&a);
-    declare_virtio_mmio(&a, mmio);
+    for (unsigned i = 0; i < slots->n; i++)
+        if (slots->slot[i].acpi_name[0] && !declared_before(slots, i))
+            declare_device(&a, slots, i);
     aml__end(&a, sb);
 
     size_t body;

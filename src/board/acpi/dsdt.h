@@ -9,13 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine/bus.h"
+#include "board/slots.h"
 #include "util/err.h"
 
 /*
- * Writes the complete DSDT into dst (cap bytes) and its length into *len.
- * The virtio-mmio windows registered on the mmio bus are declared too.
+ * Writes the complete DSDT for the board's slots into dst (cap bytes) and
+ * its length into *len.
  */
-int dsdt__build(uint8_t *dst, size_t cap, size_t *len, const struct bus *mmio, struct err *err);
+int dsdt__build(uint8_t *dst, size_t cap, size_t *len, const struct board_slots *slots,
+                struct err *err);
 
 #endif

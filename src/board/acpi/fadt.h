@@ -5,8 +5,10 @@
  * A Strata machine is a hardware-reduced ACPI platform (4.1, "Hardware-
  * Reduced ACPI"), as Firecracker's and QEMU's microvm are: no PM timer, no
  * PM1 event/control blocks, no GPEs, no SCI, no FACS. The FADT then carries
- * little more than the DSDT's address and the IA-PC boot architecture flags
- * (5.2.9.3), which tell the OS about the legacy devices the board does have.
+ * little more than the DSDT's address, the IA-PC boot architecture flags
+ * (5.2.9.3), which tell the OS about the legacy devices the board does have,
+ * and the sleep control and status registers (4.8.3.7) through which the OS
+ * powers the machine off.
  */
 #ifndef STRATA_BOARD_ACPI_FADT_H
 #define STRATA_BOARD_ACPI_FADT_H
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "board/acpi/tables.h"
+#include "board/slots.h"
 
 struct acpi_fadt {
     struct acpi_table_header header; /* "FACP" */
@@ -87,7 +90,10 @@ _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6 is 276 bytes");
 #define FADT_F_SLP_BUTTON      (1u << 5) /* likewise the sleep button */
 #define FADT_F_HW_REDUCED_ACPI (1u << 20)
 
-/* Fills *fadt (complete, checksummed) for a DSDT at dsdt_gpa. */
-void fadt__build(struct acpi_fadt *fadt, uint64_t dsdt_gpa);
+/*
+ * Fills *fadt (complete, checksummed) for a DSDT at dsdt_gpa; the sleep
+ * registers are those of the slot list's SLOT_SLEEP slot, if it has one.
+ */
+void fadt__build(struct acpi_fadt *fadt, uint64_t dsdt_gpa, const struct board_slots *slots);
 
 #endif

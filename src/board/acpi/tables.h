@@ -57,6 +57,9 @@ struct acpi_gas {
     uint64_t address;
 } __attribute__((packed));
 
+#define ACPI_GAS_SYSTEM_IO   1
+#define ACPI_GAS_ACCESS_BYTE 1
+
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP is 36 bytes");
 _Static_assert(sizeof(struct acpi_table_header) == 36, "table header is 36 bytes");
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS is 12 bytes");

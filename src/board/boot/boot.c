@@ -213,7 +213,7 @@ int boot__load(struct machine *m, const struct boot_config *cfg, struct cpu_stat
     if (bootparams__build(&bp, k.has_setup_header ? &k.hdr : NULL, &bc, mem, err))
         return -1;
     uint64_t rsdp;
-    if (mptable__write(mem, m->ncpus, err) || acpi__build(m, &rsdp, err))
+    if (mptable__write(mem, m->ncpus, cfg->slots, err) || acpi__build(m, cfg->slots, &rsdp, err))
         return -1;
     bp.acpi_rsdp_addr = rsdp;
     if (guest_memory__write(mem, LAYOUT_BOOT_PARAMS, &bp, sizeof(bp)))

@@ -14,14 +14,17 @@
 #ifndef STRATA_BOARD_BOOT_BOOT_H
 #define STRATA_BOARD_BOOT_BOOT_H
 
-#include "machine/vcpu.h"
+#include "board/slots.h"
 #include "machine/machine.h"
+#include "machine/vcpu.h"
 #include "util/err.h"
 
 struct boot_config {
     const char *kernel_path; /* required */
     const char *initrd_path; /* NULL: none */
     const char *cmdline;     /* NULL or "": empty */
+    /* Where the devices sit, for the MP table, the ACPI tables (NULL: the legacy slots) */
+    const struct board_slots *slots;
 };
 
 /*

@@ -15,6 +15,15 @@
 
 extern const struct engine_ops emu_engine_ops;
 
+struct machine;
+struct platform;
+
+/*
+ * The interrupt controllers and timer of m's emu VM (for a snapshot), or
+ * NULL if m does not run on the emu engine or its VM is not created.
+ */
+struct platform *emu__platform(struct machine *m);
+
 enum emu_stop_reason {
     EMU_STOP_RIP,       /* RIP reached stop_rip (before executing it) */
     EMU_STOP_EXCEPTION, /* an instruction raised an exception; not delivered, RIP at the instruction

@@ -170,6 +170,14 @@ const struct engine_ops emu_engine_ops = {
     .ram_written = emu_ram_written,
 };
 
+struct platform *emu__platform(struct machine *m)
+{
+    if (m->engine != &emu_engine_ops || !m->engine_data)
+        return NULL;
+    struct emu_vm *vm = m->engine_data;
+    return &vm->platform;
+}
+
 int emu__run_until(struct vcpu *v, uint64_t stop_rip, uint64_t max_insns,
                    struct emu_stop_info *info, struct err *err)
 {

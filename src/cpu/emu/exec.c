@@ -121,7 +121,7 @@ enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *l
         }
         done += n;
         if (unlikely(st == EMU_FAULT)) {
-            if (machine__stopping(cpu->m)) {
+            if (machine__stopped(cpu->m)) {
                 why = EXEC_MACHINE;
                 break;
             }

@@ -172,3 +172,18 @@ void platform__poll_timers(struct platform *p, unsigned vcpu, uint64_t now_ns)
         lapic__poll_timer(l, now_ns);
     pit8254__poll(&p->pit, now_ns);
 }
+
+void platform__save(struct platform *p, struct platform_state *st)
+{
+    ioapic__save(&p->ioapic, &st->ioapic);
+    pic8259__save(&p->pic, &st->pic);
+    pit8254__save(&p->pit, &st->pit);
+}
+
+int platform__load(struct platform *p, const struct platform_state *st, struct err *err)
+{
+    if (ioapic__load(&p->ioapic, &st->ioapic, err) || pic8259__load(&p->pic, &st->pic, err) ||
+        pit8254__load(&p->pit, &st->pit, err))
+        return -1;
+    return 0;
+}

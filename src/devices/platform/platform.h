@@ -57,6 +57,18 @@ struct platform {
 int platform__init(struct platform *p, unsigned ncpus, const struct platform_ops *ops,
                    const struct platform_clock *clock, struct err *err);
 /* Puts the PIC, ELCR, PIT and port 0x61 on pio and the IOAPIC on mmio. */
+/* The platform's interrupt controllers and timer, for a snapshot (each LAPIC goes with its vCPU).
+ */
+struct platform_state {
+    struct ioapic_state ioapic;
+    struct pic8259_state pic;
+    struct pit8254_state pit;
+};
+
+/* With the vCPUs paused. */
+void platform__save(struct platform *p, struct platform_state *st);
+int platform__load(struct platform *p, const struct platform_state *st, struct err *err);
+
 int platform__register(struct platform *p, struct bus *pio, struct bus *mmio, struct err *err);
 void platform__destroy(struct platform *p);
 

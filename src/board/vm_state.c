@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * vm_state.c - save and load of a whole VM (see vm.h): every vCPU through
+ * the engine's get_state/set_state, then every device's own state
+ * functions, always in this order: vCPUs by index, COM1, the i8042, the
+ * CMOS, the emu platform's IOAPIC, 8259 pair and PIT (on emu; the LAPICs
+ * travel in each cpu_state), the disks by slot, the virtio console, the
+ * virtio rng. A state that does not fit the VM (other vCPU count or
+ * devices) is refused before anything changes; a device that refuses its
+ * part ends the load with its error.
+ */
+#include <string.h>
+
+#include "board/vm.h"
+#include "cpu/emu/emu.h"
+
+int vm__save(struct vm *vm, struct vm_state *st, struct err *err)
+{
+    struct machine *m = &vm->machine;
+    memset(st, 0, sizeof(*st));
+    st->ncpus = m->ncpus;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->engine->get_state(&m->vcpus[i], &st->cpus[i], err))
+            return -1;
+    uart8250__save(vm->legacy.com1, &st->com1);
+    i8042__save(vm->legacy.i8042, &st->i8042);
+    cmos__save(vm->legacy.cmos, &st->cmos);
+    struct platform *p = emu__platform(m);
+    if ((st->has_platform = p != NULL))
+        platform__save(p, &st->platform);
+    st->ndisks = vm->virtio.ndisks;
+    for (unsigned i = 0; i < vm->virtio.ndisks; i++)
+        virtio_blk__save(vm->virtio.disks[i], &st->disks[i]);
+    if ((st->has_console = vm->virtio.console != NULL))
+        virtio_console__save(vm->virtio.console, &st->console);
+    if ((st->has_rng = vm->virtio.rng != NULL))
+        virtio_rng__save(vm->virtio.rng, &st->rng);
+    return 0;
+}
+
+int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
+{
+    struct machine *m = &vm->machine;
+    struct platform *p = emu__platform(m);
+    if (st->ncpus != m->ncpus || st->ndisks != vm->virtio.ndisks ||
+        st->has_platform != (p != NULL) || st->has_console != (vm->virtio.console != NULL) ||
+        st->has_rng != (vm->virtio.rng != NULL))
+        return err__set(err, "vm state: saved from a vm with other cpus or devices");
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->engine->set_state(&m->vcpus[i], &st->cpus[i], err))
+            return -1;
+    if (uart8250__load(vm->legacy.com1, &st->com1, err) ||
+        i8042__load(vm->legacy.i8042, &st->i8042, err) ||
+        cmos__load(vm->legacy.cmos, &st->cmos, err) || (p && platform__load(p, &st->platform, err)))
+        return -1;
+    for (unsigned i = 0; i < vm->virtio.ndisks; i++)
+        if (virtio_blk__load(vm->virtio.disks[i], &st->disks[i], err))
+            return -1;
+    if ((vm->virtio.console && virtio_console__load(vm->virtio.console, &st->console, err)) ||
+        (vm->virtio.rng && virtio_rng__load(vm->virtio.rng, &st->rng, err)))
+        return -1;
+    return 0;
+}
