@@ -19,8 +19,7 @@ static const struct board_slot legacy[] = {
      -1},
     {"i8042 command", SLOT_I8042_COMMAND, SLOT_PIO, I8042_COMMAND_PORT, 1, SLOT_NO_GSI, "PS2K",
      "PNP0303", -1},
-    /* The RTC model raises no interrupt, so the DSDT declares none (rtc-cmos runs without alarms).
-     */
+    /* The RTC model raises no interrupt: the DSDT declares none (rtc-cmos runs without alarms). */
     {"cmos", SLOT_CMOS, SLOT_PIO, CMOS_PORT_BASE, CMOS_NR_PORTS, SLOT_NO_GSI, "RTC", "PNP0B00", -1},
     {"exit device", SLOT_EXIT, SLOT_PIO, EXITDEV_PORT, 1, SLOT_NO_GSI, "", NULL, -1},
     {"acpi sleep", SLOT_SLEEP, SLOT_PIO, 0x600, ACPI_SLEEP_NR_PORTS, SLOT_NO_GSI, "", NULL, -1},
