@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio/mmio.h"
+
 #include "board/console.h"
 
 void virtio_devices__init(struct virtio_devices *vd, struct machine *m, struct board_slots *slots)
@@ -17,50 +19,71 @@ void virtio_devices__init(struct virtio_devices *vd, struct machine *m, struct b
 
 void virtio_devices__destroy(struct virtio_devices *vd)
 {
-    for (unsigned i = 0; i < vd->ndisks; i++)
+    for (unsigned i = 0; i < vd->ntransports; i++) /* first: no more notifications */
+        virtio_mmio__destroy(vd->transports[i]);
+    for (unsigned i = 0; i < vd->ndisks; i++) {
         virtio_blk__destroy(vd->disks[i]);
+        block__close(vd->backends[i]);
+    }
     virtio_console__destroy(vd->console);
     virtio_rng__destroy(vd->rng);
+    memset(vd->transports, 0, sizeof(vd->transports));
     memset(vd->disks, 0, sizeof(vd->disks));
-    vd->ndisks = 0;
+    memset(vd->backends, 0, sizeof(vd->backends));
+    vd->ntransports = vd->ndisks = 0;
     vd->console = NULL;
     vd->rng = NULL;
+}
+
+/* Puts a device's core behind a virtio-mmio window at a new slot. */
+static int attach(struct virtio_devices *vd, struct virtio_dev *core, const char *name,
+                  struct err *err)
+{
+    const struct board_slot *slot = board_slots__add_virtio(vd->slots, name, err);
+    if (!slot)
+        return -1;
+    struct virtio_mmio *t =
+        virtio_mmio__create(vd->machine, slot->base, (unsigned)slot->gsi, core, err);
+    if (!t)
+        return -1;
+    vd->transports[vd->ntransports++] = t;
+    return 0;
 }
 
 int virtio_devices__add_disk(struct virtio_devices *vd, const struct virtio_blk_params *params,
                              struct err *err)
 {
-    const struct board_slot *slot = board_slots__add_virtio(vd->slots, "virtio-blk", err);
-    if (!slot)
+    if (vd->ntransports == VIRTIO_MAX_DEVICES)
+        return err__set(err, "too many virtio devices: at most %d", VIRTIO_MAX_DEVICES);
+    struct block_backend *disk = block__open(&params->image, err);
+    if (!disk)
         return -1;
-    struct virtio_blk *blk =
-        virtio_blk__create(vd->machine, slot->base, (unsigned)slot->gsi, params, err);
-    if (!blk)
+    struct virtio_blk *blk = virtio_blk__create(vd->machine, disk, params->serial, err);
+    if (!blk) {
+        block__close(disk);
         return -1;
+    }
+    vd->backends[vd->ndisks] = disk;
     vd->disks[vd->ndisks++] = blk;
-    return 0;
+    return attach(vd, virtio_blk__virtio(blk), "virtio-blk", err);
 }
 
 int virtio_devices__add_console(struct virtio_devices *vd, struct err *err)
 {
     if (vd->console)
         return err__set(err, "only one virtio console");
-    const struct board_slot *slot = board_slots__add_virtio(vd->slots, "virtio-console", err);
-    if (!slot)
+    if (!(vd->console = virtio_console__create(vd->machine, err)))
         return -1;
-    vd->console = virtio_console__create(vd->machine, slot->base, (unsigned)slot->gsi, err);
-    return vd->console ? 0 : -1;
+    return attach(vd, virtio_console__virtio(vd->console), "virtio-console", err);
 }
 
 int virtio_devices__add_rng(struct virtio_devices *vd, struct err *err)
 {
     if (vd->rng)
         return err__set(err, "only one virtio rng");
-    const struct board_slot *slot = board_slots__add_virtio(vd->slots, "virtio-rng", err);
-    if (!slot)
+    if (!(vd->rng = virtio_rng__create(vd->machine, err)))
         return -1;
-    vd->rng = virtio_rng__create(vd->machine, slot->base, (unsigned)slot->gsi, err);
-    return vd->rng ? 0 : -1;
+    return attach(vd, virtio_rng__virtio(vd->rng), "virtio-rng", err);
 }
 
 int virtio_options__add_disk(struct virtio_options *o, const char *spec, struct err *err)

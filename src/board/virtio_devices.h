@@ -16,13 +16,23 @@
 
 #define VIRTIO_MAX_DEVICES BOARD_MAX_VIRTIO
 
+/* What a --disk asks for: the image to open and the get-id answer. */
+struct virtio_blk_params {
+    struct block_options image;
+    const char *serial; /* get-id answer, at most 20 bytes; NULL: empty */
+};
+
 struct virtio_devices {
     struct machine *machine;
     struct board_slots *slots;
     struct virtio_blk *disks[VIRTIO_MAX_DEVICES];
+    struct block_backend *backends[VIRTIO_MAX_DEVICES]; /* disks[i]'s image */
     unsigned ndisks;
     struct virtio_console *console;
     struct virtio_rng *rng;
+    /* One virtio-mmio transport per slot, in slot order. */
+    struct virtio_mmio *transports[VIRTIO_MAX_DEVICES];
+    unsigned ntransports;
 };
 
 /* What the user asked for on the command line (strata run). */
@@ -45,7 +55,7 @@ void virtio_devices__init(struct virtio_devices *vd, struct machine *m, struct b
 /* Creates the devices the options ask for, disks first, each at a new slot of `slots`. */
 int virtio_devices__create(struct virtio_devices *vd, struct machine *m, struct board_slots *slots,
                            const struct virtio_options *o, struct err *err);
-/* Stops and frees every device (before the machine's memory goes). */
+/* Stops and frees every transport, device and backend (before the machine's memory goes). */
 void virtio_devices__destroy(struct virtio_devices *vd);
 
 int virtio_devices__add_disk(struct virtio_devices *vd, const struct virtio_blk_params *params,

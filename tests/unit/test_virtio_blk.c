@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "board/virtio_devices.h"
 #include "devices/virtio/blk.h"
 #include "virtio_fixture.h"
 
@@ -72,10 +73,38 @@ WRAP_FALLOCATE(fallocate64)
 
 struct fixture {
     struct machine m;
+    struct block_backend *disk;
     struct virtio_blk *blk;
+    struct virtio_mmio *t;
     struct vf_ring r;
     char path[64];
 };
+
+/* Opens the image, puts a virtio-blk on it and the device behind virtio-mmio at VF_BASE. */
+static struct virtio_blk *blk_open(struct fixture *f, const struct virtio_blk_params *p,
+                                   struct err *err)
+{
+    if (!(f->disk = block__open(&p->image, err)))
+        return NULL;
+    if (!(f->blk = virtio_blk__create(&f->m, f->disk, p->serial, err)) ||
+        !(f->t = virtio_mmio__create(&f->m, VF_BASE, VF_GSI, virtio_blk__virtio(f->blk), err))) {
+        virtio_blk__destroy(f->blk);
+        block__close(f->disk);
+        f->blk = NULL;
+        return NULL;
+    }
+    return f->blk;
+}
+
+static void blk_close(struct fixture *f)
+{
+    virtio_mmio__destroy(f->t);
+    virtio_blk__destroy(f->blk);
+    block__close(f->disk);
+    f->t = NULL;
+    f->blk = NULL;
+    f->disk = NULL;
+}
 
 static void make_image(struct fixture *f)
 {
@@ -95,8 +124,7 @@ static int create(struct fixture *f, bool readonly, const char *format)
     const struct virtio_blk_params p = {
         .image = {.path = f->path, .format = format, .readonly = readonly}, .serial = "disk-0"};
     struct err err;
-    f->blk = virtio_blk__create(&f->m, VF_BASE, VF_GSI, &p, &err);
-    return f->blk ? 0 : -1;
+    return blk_open(f, &p, &err) ? 0 : -1;
 }
 
 static int setup_common(void **state, bool readonly)
@@ -125,7 +153,7 @@ static int setup_readonly(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    virtio_blk__destroy(f->blk);
+    blk_close(f);
     vf_machine__destroy(&f->m);
     unlink(f->path);
     return 0;
@@ -323,13 +351,13 @@ static void formats(void **state)
     strcpy(g.path, f->path);
     struct err err;
     const struct virtio_blk_params qcow2 = {.image = {.path = g.path, .format = "qcow2"}};
-    assert_null(virtio_blk__create(&g.m, VF_BASE, VF_GSI, &qcow2, &err));
+    assert_null(blk_open(&g, &qcow2, &err));
     assert_non_null(strstr(err.msg, "qcow2 is not supported yet"));
     const struct virtio_blk_params vmdk = {.image = {.path = g.path, .format = "vmdk"}};
-    assert_null(virtio_blk__create(&g.m, VF_BASE, VF_GSI, &vmdk, &err));
+    assert_null(blk_open(&g, &vmdk, &err));
     assert_non_null(strstr(err.msg, "unknown format"));
     const struct virtio_blk_params missing = {.image = {.path = "/nonexistent/disk.img"}};
-    assert_null(virtio_blk__create(&g.m, VF_BASE, VF_GSI, &missing, &err));
+    assert_null(blk_open(&g, &missing, &err));
     assert_non_null(strstr(err.msg, "cannot open disk"));
 
     /* An image that starts like qcow2 is refused unless format=raw says otherwise. */
@@ -338,12 +366,11 @@ static void formats(void **state)
     fwrite("QFI\xfb", 1, 4, fp);
     fclose(fp);
     const struct virtio_blk_params probed = {.image = {.path = g.path}};
-    assert_null(virtio_blk__create(&g.m, VF_BASE, VF_GSI, &probed, &err));
+    assert_null(blk_open(&g, &probed, &err));
     assert_non_null(strstr(err.msg, "qcow2"));
     const struct virtio_blk_params raw = {.image = {.path = g.path, .format = "raw"}};
-    struct virtio_blk *blk = virtio_blk__create(&g.m, VF_BASE, VF_GSI, &raw, &err);
-    assert_non_null(blk);
-    virtio_blk__destroy(blk);
+    assert_non_null(blk_open(&g, &raw, &err));
+    blk_close(&g);
     vf_machine__destroy(&g.m);
 }
 
@@ -361,7 +388,7 @@ static void save_and_load(void **state)
 
     struct virtio_blk_state other = st;
     uint64_t capacity = DISK_SECTORS * 2;
-    memcpy(other.transport.config, &capacity, 8);
+    memcpy(other.core.config, &capacity, 8);
     assert_int_equal(virtio_blk__load(f->blk, &other, &err), -1);
     other = st;
     other.version = 0;

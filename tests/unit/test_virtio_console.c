@@ -24,6 +24,7 @@
 struct fixture {
     struct machine m;
     struct virtio_console *vc;
+    struct virtio_mmio *t;
     struct vf_ring rings[2]; /* receiveq0, transmitq0 */
     char out[256];
     size_t nout;
@@ -50,8 +51,10 @@ static int setup(void **state)
     memset(&f, 0, sizeof(f));
     vf_machine__init(&f.m);
     struct err err;
-    f.vc = virtio_console__create(&f.m, VF_BASE, VF_GSI, &err);
+    f.vc = virtio_console__create(&f.m, &err);
     assert_non_null(f.vc);
+    f.t = virtio_mmio__create(&f.m, VF_BASE, VF_GSI, virtio_console__virtio(f.vc), &err);
+    assert_non_null(f.t);
     virtio_console__set_tx(f.vc, capture, &f);
     virtio_console__set_rx_ready(f.vc, count_rx_ready, &f);
     vf_ring__init(&f.rings[0], &f.m, 4, RX_RING);
@@ -64,6 +67,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
+    virtio_mmio__destroy(f->t);
     virtio_console__destroy(f->vc);
     vf_machine__destroy(&f->m);
     return 0;

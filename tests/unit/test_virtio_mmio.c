@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_virtio_mmio.c - unit tests for the virtio-mmio transport
- * (src/devices/virtio/mmio.c) with a test device that returns every chain
+ * test_virtio_mmio.c - unit tests for the virtio core and its virtio-mmio
+ * transport (src/devices/virtio/core.c, mmio.c) with a test device that returns every chain
  * it is given: identification registers, feature negotiation, queue setup,
  * notifications, the interrupt line, DEVICE_NEEDS_RESET on broken rings,
  * reset, the configuration space, bad accesses, save and load.
@@ -25,6 +25,7 @@
 
 struct fixture {
     struct machine m;
+    struct virtio_dev *vd;
     struct virtio_mmio *t;
     struct vf_ring r;
     unsigned notifies;
@@ -38,15 +39,15 @@ static void echo_notify(void *dev, unsigned q)
 {
     struct fixture *f = dev;
     f->notifies++;
-    while (virtio_mmio__pop(f->t, q, &f->chain))
-        virtio_mmio__push(f->t, q, &f->chain, (uint32_t)f->chain.writable_len);
+    while (virtio__pop(f->vd, q, &f->chain))
+        virtio__push(f->vd, q, &f->chain, (uint32_t)f->chain.writable_len);
 }
 
 /* The test device stores what the driver writes. */
 static void store_config_write(void *dev, uint32_t offset, unsigned size, uint64_t value)
 {
     struct fixture *f = dev;
-    virtio_mmio__set_config(f->t, offset, &value, size);
+    virtio__set_config(f->vd, offset, &value, size);
     f->config_writes++;
 }
 
@@ -70,9 +71,11 @@ static int setup(void **state)
                                             .features = DEVICE_FEATURE,
                                             .config_size = CONFIG_SIZE};
     struct err err;
-    f.t = virtio_mmio__create(&f.m, VF_BASE, VF_GSI, &info, &echo_ops, &f, &err);
+    f.vd = virtio__create(&f.m, &info, &echo_ops, &f, &err);
+    assert_non_null(f.vd);
+    f.t = virtio_mmio__create(&f.m, VF_BASE, VF_GSI, f.vd, &err);
     assert_non_null(f.t);
-    virtio_mmio__set_config(f.t, 0, "strata!!", CONFIG_SIZE);
+    virtio__set_config(f.vd, 0, "strata!!", CONFIG_SIZE);
     vf_ring__init(&f.r, &f.m, 8, RING_BASE);
     *state = &f;
     return 0;
@@ -82,6 +85,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     virtio_mmio__destroy(f->t);
+    virtio__destroy(f->vd);
     vf_machine__destroy(&f->m);
     return 0;
 }
@@ -140,11 +144,11 @@ static void feature_negotiation(void **state)
     assert_false(status(f) & VIRTIO_STATUS_FEATURES_OK);
     try_features(f, VERSION_1 | DEVICE_FEATURE);
     assert_true(status(f) & VIRTIO_STATUS_FEATURES_OK);
-    assert_int_equal(virtio_mmio__features(f->t), VERSION_1 | DEVICE_FEATURE);
+    assert_int_equal(virtio__features(f->vd), VERSION_1 | DEVICE_FEATURE);
     /* Features are frozen once FEATURES_OK is set. */
     vf_write(&f->m, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
     vf_write(&f->m, VIRTIO_MMIO_DRIVER_FEATURES, 0);
-    assert_int_equal(virtio_mmio__features(f->t), VERSION_1 | DEVICE_FEATURE);
+    assert_int_equal(virtio__features(f->vd), VERSION_1 | DEVICE_FEATURE);
 }
 
 static void driver_ok_needs_features_ok(void **state)
@@ -153,25 +157,25 @@ static void driver_ok_needs_features_ok(void **state)
     vf_write(&f->m, VIRTIO_MMIO_STATUS,
              VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
     assert_false(status(f) & VIRTIO_STATUS_DRIVER_OK);
-    assert_false(virtio_mmio__live(f->t));
+    assert_false(virtio__live(f->vd));
 }
 
 static void notify_and_interrupt(void **state)
 {
     struct fixture *f = *state;
     vf_driver__start(&f->m, VERSION_1, &f->r, 1);
-    assert_true(virtio_mmio__live(f->t));
+    assert_true(virtio__live(f->vd));
     vf_ring__desc(&f->r, 0, BUF, 64, VIRTQ_DESC_F_WRITE, 0);
     kick(f, 0);
     assert_int_equal(vf_ring__used_idx(&f->r), 1);
-    assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_ISR_VRING);
     assert_true(vf_irqs[VF_GSI].level);
     assert_int_equal(vf_ram_written_bytes, 64); /* the device "wrote" the writable buffer */
 
     /* The line stays high until the driver acknowledges. */
     kick(f, 0);
     assert_int_equal(vf_irqs[VF_GSI].rises, 1);
-    vf_write(&f->m, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+    vf_write(&f->m, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_ISR_VRING);
     assert_false(vf_irqs[VF_GSI].level);
     assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
     kick(f, 0);
@@ -201,7 +205,7 @@ static void broken_ring_needs_reset(void **state)
     vf_ring__desc(&f->r, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 0); /* loops */
     kick(f, 0);
     assert_true(status(f) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-    assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_ISR_CONFIG);
     assert_true(vf_irqs[VF_GSI].level);
     assert_int_equal(vf_ring__used_idx(&f->r), 0);
 
@@ -267,7 +271,7 @@ static void reset_forgets_everything(void **state)
     assert_false(vf_irqs[VF_GSI].level);
     assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
     assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_QUEUE_READY), 0);
-    assert_int_equal(virtio_mmio__features(f->t), 0);
+    assert_int_equal(virtio__features(f->vd), 0);
 }
 
 static void config_space(void **state)
@@ -286,13 +290,13 @@ static void config_space(void **state)
     bus__write(&f->m.mmio, VF_BASE + VIRTIO_MMIO_CONFIG + 2, 2, 0x5858);
     assert_int_equal(f->config_writes, 1);
     char buf[CONFIG_SIZE];
-    virtio_mmio__get_config(f->t, 0, buf, sizeof(buf));
+    virtio__get_config(f->vd, 0, buf, sizeof(buf));
     assert_memory_equal(buf, "stXXta!!", 8);
 
     uint32_t generation = vf_read(&f->m, VIRTIO_MMIO_CONFIG_GENERATION);
-    virtio_mmio__update_config(f->t, 0, "S", 1);
+    virtio__update_config(f->vd, 0, "S", 1);
     assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_CONFIG_GENERATION), generation + 1);
-    assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(vf_read(&f->m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_ISR_CONFIG);
     assert_true(vf_irqs[VF_GSI].level);
 }
 
@@ -321,29 +325,29 @@ static void save_and_load(void **state)
     vf_driver__start(&f->m, VERSION_1 | VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX), &f->r, 1);
     vf_ring__desc(&f->r, 0, BUF, 16, VIRTQ_DESC_F_WRITE, 0);
     kick(f, 0);
-    struct virtio_mmio_state st;
-    virtio_mmio__save(f->t, &st);
-    assert_int_equal(st.version, VIRTIO_MMIO_STATE_VERSION);
-    assert_int_equal(st.interrupt_status, VIRTIO_MMIO_INT_VRING);
+    struct virtio_dev_state st;
+    virtio__save(f->vd, &st);
+    assert_int_equal(st.version, VIRTIO_STATE_VERSION);
+    assert_int_equal(st.interrupt_status, VIRTIO_ISR_VRING);
 
     vf_write(&f->m, VIRTIO_MMIO_STATUS, 0);
     assert_false(vf_irqs[VF_GSI].level);
     struct err err;
-    assert_int_equal(virtio_mmio__load(f->t, &st, &err), 0);
+    assert_int_equal(virtio__load(f->vd, &st, &err), 0);
     assert_true(vf_irqs[VF_GSI].level);
-    assert_true(virtio_mmio__live(f->t));
+    assert_true(virtio__live(f->vd));
     kick(f, 0); /* carries on from where it was */
     assert_int_equal(vf_ring__used_idx(&f->r), 2);
 
-    struct virtio_mmio_state bad = st;
+    struct virtio_dev_state bad = st;
     bad.version = 99;
-    assert_int_equal(virtio_mmio__load(f->t, &bad, &err), -1);
+    assert_int_equal(virtio__load(f->vd, &bad, &err), -1);
     bad = st;
     bad.device_id = 1;
-    assert_int_equal(virtio_mmio__load(f->t, &bad, &err), -1);
+    assert_int_equal(virtio__load(f->vd, &bad, &err), -1);
     bad = st;
     bad.driver_features |= VIRTIO_FEATURE(50);
-    assert_int_equal(virtio_mmio__load(f->t, &bad, &err), -1);
+    assert_int_equal(virtio__load(f->vd, &bad, &err), -1);
 }
 
 int main(void)

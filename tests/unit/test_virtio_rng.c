@@ -23,8 +23,10 @@ static void fills_writable_buffers(void **state)
     struct machine m;
     vf_machine__init(&m);
     struct err err;
-    struct virtio_rng *rng = virtio_rng__create(&m, VF_BASE, VF_GSI, &err);
+    struct virtio_rng *rng = virtio_rng__create(&m, &err);
     assert_non_null(rng);
+    struct virtio_mmio *t = virtio_mmio__create(&m, VF_BASE, VF_GSI, virtio_rng__virtio(rng), &err);
+    assert_non_null(t);
     struct vf_ring r;
     vf_ring__init(&r, &m, 4, RING_BASE);
     vf_driver__start(&m, VIRTIO_FEATURE(VIRTIO_F_VERSION_1), &r, 1);
@@ -49,6 +51,7 @@ static void fills_writable_buffers(void **state)
     struct virtio_rng_state st;
     virtio_rng__save(rng, &st);
     assert_int_equal(virtio_rng__load(rng, &st, &err), 0);
+    virtio_mmio__destroy(t);
     virtio_rng__destroy(rng);
     vf_machine__destroy(&m);
 }

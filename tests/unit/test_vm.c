@@ -40,6 +40,24 @@ static void *run(void *arg)
     return NULL;
 }
 
+/*
+ * Lets the VM run until its counter (RAX of vCPU 0) passes `above` (up to
+ * 10 s, the host may be busy), then leaves it paused with its state in *st.
+ */
+static void run_past(struct fixture *f, struct vm_state *st, uint64_t above)
+{
+    struct err err;
+    for (int i = 0; i < 1000; i++) {
+        usleep(10000);
+        vm__pause(f->vm);
+        assert_int_equal(vm__save(f->vm, st, &err), 0);
+        if (st->cpus[0].gpr[CPU_RAX] > above)
+            return;
+        vm__resume(f->vm);
+    }
+    fail_msg("the counter stayed at %llu", (unsigned long long)st->cpus[0].gpr[CPU_RAX]);
+}
+
 static struct vm *create(struct fixture *f, unsigned ncpus, bool rng, struct err *err)
 {
     const struct vm_config cfg = {
@@ -94,9 +112,7 @@ static void pause_save_load_resume(void **state)
 
     assert_int_equal(pthread_create(&f->runner, NULL, run, f), 0);
     f->started = true;
-    usleep(50000);
-    vm__pause(f->vm);
-    assert_int_equal(vm__save(f->vm, f->st, &err), 0);
+    run_past(f, f->st, 0);
     assert_int_equal(f->st->ncpus, 2);
     assert_true(f->st->has_platform);
     assert_true(f->st->has_rng);
@@ -126,10 +142,7 @@ static void pause_save_load_resume(void **state)
     assert_string_equal(err.msg, "vm state: saved from a vm with other cpus or devices");
 
     vm__resume(f->vm);
-    usleep(20000);
-    vm__pause(f->vm);
-    assert_int_equal(vm__save(f->vm, again, &err), 0);
-    assert_true(again->cpus[0].gpr[CPU_RAX] > 42);
+    run_past(f, again, 42);
     free(again);
 
     /* a stop ends a paused VM */

@@ -70,7 +70,7 @@
 #define CFG_SIZE                     60
 
 struct virtio_blk {
-    struct virtio_mmio *transport;
+    struct virtio_dev *vdev;
     struct block_backend *disk;
     struct io_pool *pool;
     uint64_t sectors;
@@ -228,9 +228,9 @@ static void request_job(struct io_job *job)
         virtq_chain__write(c, c->writable_len - 1, &status, 1);
         written++;
     }
-    virtio_mmio__push(blk->transport, 0, c, written);
+    virtio__push(blk->vdev, 0, c, written);
     free(req);
-    virtio_mmio__work_end(blk->transport);
+    virtio__work_end(blk->vdev);
 }
 
 static void blk_queue_notify(void *dev, unsigned q)
@@ -245,9 +245,9 @@ static void blk_queue_notify(void *dev, unsigned q)
             return;
         }
         /* Counted before the pop, so that a reset cannot slip between pop and submit. */
-        virtio_mmio__work_begin(blk->transport);
-        if (!virtio_mmio__pop(blk->transport, 0, &req->chain)) {
-            virtio_mmio__work_end(blk->transport);
+        virtio__work_begin(blk->vdev);
+        if (!virtio__pop(blk->vdev, 0, &req->chain)) {
+            virtio__work_end(blk->vdev);
             free(req);
             return;
         }
@@ -259,35 +259,34 @@ static void blk_queue_notify(void *dev, unsigned q)
 
 static const struct virtio_device_ops blk_ops = {.queue_notify = blk_queue_notify};
 
-static void put32(struct virtio_mmio *t, uint32_t off, uint32_t v)
+static void put32(struct virtio_dev *t, uint32_t off, uint32_t v)
 {
-    virtio_mmio__set_config(t, off, &v, sizeof(v));
+    virtio__set_config(t, off, &v, sizeof(v));
 }
 
 static void set_config(struct virtio_blk *blk)
 {
-    struct virtio_mmio *t = blk->transport;
+    struct virtio_dev *t = blk->vdev;
     uint8_t one = 1;
     uint16_t nqueues = 1;
-    virtio_mmio__set_config(t, CFG_CAPACITY, &blk->sectors, sizeof(blk->sectors));
+    virtio__set_config(t, CFG_CAPACITY, &blk->sectors, sizeof(blk->sectors));
     put32(t, CFG_SEG_MAX, VIRTQ_MAX_SIZE - 2);
     put32(t, CFG_BLK_SIZE, SECTOR_SIZE);
-    virtio_mmio__set_config(t, CFG_NUM_QUEUES, &nqueues, sizeof(nqueues));
+    virtio__set_config(t, CFG_NUM_QUEUES, &nqueues, sizeof(nqueues));
     put32(t, CFG_MAX_DISCARD_SECTORS, MAX_DWZ_SECTORS);
     put32(t, CFG_MAX_DISCARD_SEG, MAX_DWZ_SEGS);
     put32(t, CFG_DISCARD_SECTOR_ALIGNMENT, 1);
     put32(t, CFG_MAX_WRITE_ZEROES_SECTORS, MAX_DWZ_SECTORS);
     put32(t, CFG_MAX_WRITE_ZEROES_SEG, MAX_DWZ_SEGS);
-    virtio_mmio__set_config(t, CFG_WRITE_ZEROES_MAY_UNMAP, &one, 1);
+    virtio__set_config(t, CFG_WRITE_ZEROES_MAY_UNMAP, &one, 1);
 }
 
-struct virtio_blk *virtio_blk__create(struct machine *m, uint64_t base, unsigned gsi,
-                                      const struct virtio_blk_params *params, struct err *err)
+struct virtio_blk *virtio_blk__create(struct machine *m, struct block_backend *disk,
+                                      const char *serial, struct err *err)
 {
-    const char *serial = params->serial ? params->serial : "";
+    serial = serial ? serial : "";
     if (strlen(serial) > VIRTIO_BLK_ID_BYTES) {
-        err__set(err, "disk '%s': id '%s' is longer than %d bytes", params->image.path, serial,
-                 VIRTIO_BLK_ID_BYTES);
+        err__set(err, "virtio-blk: id '%s' is longer than %d bytes", serial, VIRTIO_BLK_ID_BYTES);
         return NULL;
     }
     struct virtio_blk *blk = calloc(1, sizeof(*blk));
@@ -296,16 +295,16 @@ struct virtio_blk *virtio_blk__create(struct machine *m, uint64_t base, unsigned
         return NULL;
     }
     memcpy(blk->serial, serial, strlen(serial));
-    if (!(blk->disk = block__open(&params->image, err)) ||
-        !(blk->pool = io_pool__create(IO_THREADS, err)))
+    blk->disk = disk;
+    blk->sectors = disk->size >> SECTOR_SHIFT;
+    if (!(blk->pool = io_pool__create(IO_THREADS, err)))
         goto fail;
-    blk->sectors = blk->disk->size >> SECTOR_SHIFT;
 
     uint64_t features = VIRTIO_FEATURE(VIRTIO_BLK_F_SEG_MAX) |
                         VIRTIO_FEATURE(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH);
-    features |= blk->disk->readonly ? VIRTIO_FEATURE(VIRTIO_BLK_F_RO)
-                                    : VIRTIO_FEATURE(VIRTIO_BLK_F_DISCARD) |
-                                          VIRTIO_FEATURE(VIRTIO_BLK_F_WRITE_ZEROES);
+    features |= disk->readonly ? VIRTIO_FEATURE(VIRTIO_BLK_F_RO)
+                               : VIRTIO_FEATURE(VIRTIO_BLK_F_DISCARD) |
+                                     VIRTIO_FEATURE(VIRTIO_BLK_F_WRITE_ZEROES);
     const struct virtio_device_info info = {
         .name = "virtio-blk",
         .device_id = VIRTIO_ID_BLOCK,
@@ -313,8 +312,7 @@ struct virtio_blk *virtio_blk__create(struct machine *m, uint64_t base, unsigned
         .features = features,
         .config_size = CFG_SIZE,
     };
-    blk->transport = virtio_mmio__create(m, base, gsi, &info, &blk_ops, blk, err);
-    if (!blk->transport)
+    if (!(blk->vdev = virtio__create(m, &info, &blk_ops, blk, err)))
         goto fail;
     set_config(blk);
     return blk;
@@ -328,17 +326,21 @@ void virtio_blk__destroy(struct virtio_blk *blk)
 {
     if (!blk)
         return;
-    virtio_mmio__destroy(blk->transport); /* waits for the requests in the pool */
+    virtio__destroy(blk->vdev); /* waits for the requests in the pool */
     io_pool__destroy(blk->pool);
-    block__close(blk->disk);
     free(blk);
+}
+
+struct virtio_dev *virtio_blk__virtio(struct virtio_blk *blk)
+{
+    return blk->vdev;
 }
 
 void virtio_blk__save(struct virtio_blk *blk, struct virtio_blk_state *state)
 {
     memset(state, 0, sizeof(*state));
     state->version = VIRTIO_BLK_STATE_VERSION;
-    virtio_mmio__save(blk->transport, &state->transport);
+    virtio__save(blk->vdev, &state->core);
 }
 
 int virtio_blk__load(struct virtio_blk *blk, const struct virtio_blk_state *state, struct err *err)
@@ -347,9 +349,9 @@ int virtio_blk__load(struct virtio_blk *blk, const struct virtio_blk_state *stat
         return err__set(err, "virtio-blk: state version %u, want %u", state->version,
                         VIRTIO_BLK_STATE_VERSION);
     uint64_t sectors;
-    memcpy(&sectors, state->transport.config + CFG_CAPACITY, sizeof(sectors));
+    memcpy(&sectors, state->core.config + CFG_CAPACITY, sizeof(sectors));
     if (sectors != blk->sectors)
         return err__set(err, "virtio-blk: state is for a disk of %llu sectors, this one has %llu",
                         (unsigned long long)sectors, (unsigned long long)blk->sectors);
-    return virtio_mmio__load(blk->transport, &state->transport, err);
+    return virtio__load(blk->vdev, &state->core, err);
 }

@@ -24,7 +24,7 @@
 #define TX_CHUNK     512
 
 struct virtio_console {
-    struct virtio_mmio *transport;
+    struct virtio_dev *vdev;
     /* Guards the callbacks and rx_waiting. */
     pthread_mutex_t lock;
     virtio_console_tx_fn *tx;
@@ -60,12 +60,12 @@ static void drain_tx(struct virtio_console *vc)
 {
     struct virtq_chain *c = &vc->tx_chain;
     pthread_mutex_lock(&vc->tx_lock);
-    while (virtio_mmio__pop(vc->transport, TX_QUEUE, c)) {
+    while (virtio__pop(vc->vdev, TX_QUEUE, c)) {
         uint8_t buf[TX_CHUNK];
         size_t n;
         for (uint64_t off = 0; (n = virtq_chain__read(c, off, buf, sizeof(buf))) > 0; off += n)
             transmit(vc, buf, n);
-        virtio_mmio__push(vc->transport, TX_QUEUE, c, 0);
+        virtio__push(vc->vdev, TX_QUEUE, c, 0);
     }
     pthread_mutex_unlock(&vc->tx_lock);
 }
@@ -117,13 +117,13 @@ size_t virtio_console__receive(struct virtio_console *vc, const uint8_t *bytes, 
 
     size_t taken = 0;
     pthread_mutex_lock(&vc->rx_lock);
-    virtio_mmio__work_begin(vc->transport);
-    while (taken < n && virtio_mmio__pop(vc->transport, RX_QUEUE, &vc->rx_chain)) {
+    virtio__work_begin(vc->vdev);
+    while (taken < n && virtio__pop(vc->vdev, RX_QUEUE, &vc->rx_chain)) {
         size_t k = virtq_chain__write(&vc->rx_chain, 0, bytes + taken, n - taken);
         taken += k;
-        virtio_mmio__push(vc->transport, RX_QUEUE, &vc->rx_chain, (uint32_t)k);
+        virtio__push(vc->vdev, RX_QUEUE, &vc->rx_chain, (uint32_t)k);
     }
-    virtio_mmio__work_end(vc->transport);
+    virtio__work_end(vc->vdev);
     pthread_mutex_unlock(&vc->rx_lock);
     return taken;
 }
@@ -145,8 +145,7 @@ void virtio_console__set_rx_ready(struct virtio_console *vc, virtio_console_rx_r
     pthread_mutex_unlock(&vc->lock);
 }
 
-struct virtio_console *virtio_console__create(struct machine *m, uint64_t base, unsigned gsi,
-                                              struct err *err)
+struct virtio_console *virtio_console__create(struct machine *m, struct err *err)
 {
     struct virtio_console *vc = calloc(1, sizeof(*vc));
     if (!vc) {
@@ -164,8 +163,8 @@ struct virtio_console *virtio_console__create(struct machine *m, uint64_t base, 
         .features = VIRTIO_FEATURE(VIRTIO_CONSOLE_F_EMERG_WRITE),
         .config_size = CFG_SIZE,
     };
-    vc->transport = virtio_mmio__create(m, base, gsi, &info, &console_ops, vc, err);
-    if (!vc->transport) {
+    vc->vdev = virtio__create(m, &info, &console_ops, vc, err);
+    if (!vc->vdev) {
         virtio_console__destroy(vc);
         return NULL;
     }
@@ -176,18 +175,23 @@ void virtio_console__destroy(struct virtio_console *vc)
 {
     if (!vc)
         return;
-    virtio_mmio__destroy(vc->transport);
+    virtio__destroy(vc->vdev);
     pthread_mutex_destroy(&vc->lock);
     pthread_mutex_destroy(&vc->rx_lock);
     pthread_mutex_destroy(&vc->tx_lock);
     free(vc);
 }
 
+struct virtio_dev *virtio_console__virtio(struct virtio_console *vc)
+{
+    return vc->vdev;
+}
+
 void virtio_console__save(struct virtio_console *vc, struct virtio_console_state *state)
 {
     memset(state, 0, sizeof(*state));
     state->version = VIRTIO_CONSOLE_STATE_VERSION;
-    virtio_mmio__save(vc->transport, &state->transport);
+    virtio__save(vc->vdev, &state->core);
 }
 
 int virtio_console__load(struct virtio_console *vc, const struct virtio_console_state *state,
@@ -196,5 +200,5 @@ int virtio_console__load(struct virtio_console *vc, const struct virtio_console_
     if (state->version != VIRTIO_CONSOLE_STATE_VERSION)
         return err__set(err, "virtio-console: state version %u, want %u", state->version,
                         VIRTIO_CONSOLE_STATE_VERSION);
-    return virtio_mmio__load(vc->transport, &state->transport, err);
+    return virtio__load(vc->vdev, &state->core, err);
 }

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "devices/virtio/mmio.h"
+#include "devices/virtio/core.h"
 
 #define VIRTIO_CONSOLE_STATE_VERSION 1
 
@@ -21,7 +21,7 @@ struct virtio_console;
 
 struct virtio_console_state {
     uint32_t version;
-    struct virtio_mmio_state transport;
+    struct virtio_dev_state core;
 };
 
 /* Where transmitted bytes go; called from vCPU or event threads, one chain at a time. */
@@ -29,9 +29,12 @@ typedef void virtio_console_tx_fn(void *opaque, const uint8_t *bytes, size_t n);
 /* Told that the guest gave receive buffers after virtio_console__receive refused bytes. */
 typedef void virtio_console_rx_ready_fn(void *opaque);
 
-struct virtio_console *virtio_console__create(struct machine *m, uint64_t base, unsigned gsi,
-                                              struct err *err);
+/* The device; its core goes behind a transport next (virtio_console__virtio). */
+struct virtio_console *virtio_console__create(struct machine *m, struct err *err);
+/* The transport must be gone. */
 void virtio_console__destroy(struct virtio_console *vc);
+/* The device's virtio core, for a transport. */
+struct virtio_dev *virtio_console__virtio(struct virtio_console *vc);
 
 void virtio_console__set_tx(struct virtio_console *vc, virtio_console_tx_fn *fn, void *opaque);
 void virtio_console__set_rx_ready(struct virtio_console *vc, virtio_console_rx_ready_fn *fn,

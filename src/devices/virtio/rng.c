@@ -18,7 +18,7 @@
 #define MAX_FILL (64u << 10)
 
 struct virtio_rng {
-    struct virtio_mmio *transport;
+    struct virtio_dev *vdev;
     pthread_mutex_t lock; /* guards chain */
     struct virtq_chain chain;
 };
@@ -47,7 +47,7 @@ static void rng_queue_notify(void *dev, unsigned q)
     if (q != 0)
         return;
     pthread_mutex_lock(&rng->lock);
-    while (virtio_mmio__pop(rng->transport, 0, c)) {
+    while (virtio__pop(rng->vdev, 0, c)) {
         uint32_t written = 0;
         for (unsigned k = c->nreadable; k < c->nbufs && written < MAX_FILL; k++) {
             uint32_t want = c->bufs[k].len;
@@ -58,15 +58,14 @@ static void rng_queue_notify(void *dev, unsigned q)
             if (got < want)
                 break;
         }
-        virtio_mmio__push(rng->transport, 0, c, written);
+        virtio__push(rng->vdev, 0, c, written);
     }
     pthread_mutex_unlock(&rng->lock);
 }
 
 static const struct virtio_device_ops rng_ops = {.queue_notify = rng_queue_notify};
 
-struct virtio_rng *virtio_rng__create(struct machine *m, uint64_t base, unsigned gsi,
-                                      struct err *err)
+struct virtio_rng *virtio_rng__create(struct machine *m, struct err *err)
 {
     struct virtio_rng *rng = calloc(1, sizeof(*rng));
     if (!rng) {
@@ -76,8 +75,8 @@ struct virtio_rng *virtio_rng__create(struct machine *m, uint64_t base, unsigned
     pthread_mutex_init(&rng->lock, NULL);
     const struct virtio_device_info info = {
         .name = "virtio-rng", .device_id = VIRTIO_ID_ENTROPY, .nqueues = 1};
-    rng->transport = virtio_mmio__create(m, base, gsi, &info, &rng_ops, rng, err);
-    if (!rng->transport) {
+    rng->vdev = virtio__create(m, &info, &rng_ops, rng, err);
+    if (!rng->vdev) {
         virtio_rng__destroy(rng);
         return NULL;
     }
@@ -88,16 +87,21 @@ void virtio_rng__destroy(struct virtio_rng *rng)
 {
     if (!rng)
         return;
-    virtio_mmio__destroy(rng->transport);
+    virtio__destroy(rng->vdev);
     pthread_mutex_destroy(&rng->lock);
     free(rng);
+}
+
+struct virtio_dev *virtio_rng__virtio(struct virtio_rng *rng)
+{
+    return rng->vdev;
 }
 
 void virtio_rng__save(struct virtio_rng *rng, struct virtio_rng_state *state)
 {
     memset(state, 0, sizeof(*state));
     state->version = VIRTIO_RNG_STATE_VERSION;
-    virtio_mmio__save(rng->transport, &state->transport);
+    virtio__save(rng->vdev, &state->core);
 }
 
 int virtio_rng__load(struct virtio_rng *rng, const struct virtio_rng_state *state, struct err *err)
@@ -105,5 +109,5 @@ int virtio_rng__load(struct virtio_rng *rng, const struct virtio_rng_state *stat
     if (state->version != VIRTIO_RNG_STATE_VERSION)
         return err__set(err, "virtio-rng: state version %u, want %u", state->version,
                         VIRTIO_RNG_STATE_VERSION);
-    return virtio_mmio__load(rng->transport, &state->transport, err);
+    return virtio__load(rng->vdev, &state->core, err);
 }

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "devices/virtio/mmio.h"
+#include "devices/virtio/core.h"
 
 #define VIRTIO_RNG_STATE_VERSION 1
 
@@ -17,12 +17,15 @@ struct virtio_rng;
 
 struct virtio_rng_state {
     uint32_t version;
-    struct virtio_mmio_state transport;
+    struct virtio_dev_state core;
 };
 
-struct virtio_rng *virtio_rng__create(struct machine *m, uint64_t base, unsigned gsi,
-                                      struct err *err);
+/* The device; its core goes behind a transport next (virtio_rng__virtio). */
+struct virtio_rng *virtio_rng__create(struct machine *m, struct err *err);
+/* The transport must be gone. */
 void virtio_rng__destroy(struct virtio_rng *rng);
+/* The device's virtio core, for a transport. */
+struct virtio_dev *virtio_rng__virtio(struct virtio_rng *rng);
 
 void virtio_rng__save(struct virtio_rng *rng, struct virtio_rng_state *state);
 int virtio_rng__load(struct virtio_rng *rng, const struct virtio_rng_state *state, struct err *err);

@@ -2,8 +2,7 @@
 /*
  * virtio.h - numbers from the virtio 1.2 specification shared by the
  * transport and the devices: device status bits (2.1), reserved feature
- * bits (6), device IDs (5) and the interrupt status bits of the MMIO
- * transport (4.2.2).
+ * bits (6) and device IDs (5). The ISR bits are in core.h.
  */
 #ifndef STRATA_DEVICES_VIRTIO_VIRTIO_H
 #define STRATA_DEVICES_VIRTIO_VIRTIO_H
@@ -29,9 +28,5 @@
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_ENTROPY 4
-
-/* InterruptStatus bits of the MMIO transport (4.2.2) */
-#define VIRTIO_MMIO_INT_VRING  0x1u /* a used buffer notification */
-#define VIRTIO_MMIO_INT_CONFIG 0x2u /* the configuration (or device status) changed */
 
 #endif
