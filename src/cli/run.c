@@ -61,7 +61,8 @@ static void usage(FILE *out)
             "  -h, --help             show this help\n"
             "\n"
             "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
-            "resets; 1 host error; 2 bad usage; 124 timeout; 125 guest or engine failure\n",
+            "powers off or resets; 1 host error; 2 bad usage; 124 timeout; 125 guest or\n"
+            "engine failure\n",
             MAX_CPUS);
 }
 

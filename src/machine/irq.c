@@ -14,9 +14,3 @@ void irq_line__set(const struct irq_line *line, bool level)
 {
     line->machine->engine->set_irq(line->machine, line->gsi, level);
 }
-
-void irq_line__pulse(const struct irq_line *line)
-{
-    irq_line__set(line, true);
-    irq_line__set(line, false);
-}

@@ -5,7 +5,7 @@
  * A device holds a struct irq_line and raises or lowers it; the machine
  * forwards the level to whichever engine runs (kvm: KVM_IRQ_LINE on the
  * in-kernel IOAPIC/PIC; emu: its own IOAPIC/PIC models). Devices never know
- * which. Edge-triggered ISA devices pulse: irq_line__pulse().
+ * which.
  */
 #ifndef STRATA_MACHINE_IRQ_H
 #define STRATA_MACHINE_IRQ_H
@@ -21,6 +21,5 @@ struct irq_line {
 
 void irq_line__init(struct irq_line *line, struct machine *machine, unsigned gsi);
 void irq_line__set(const struct irq_line *line, bool level);
-void irq_line__pulse(const struct irq_line *line);
 
 #endif

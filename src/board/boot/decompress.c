@@ -129,14 +129,6 @@ enum payload_format decompress__detect(const uint8_t *in, size_t len)
     return f ? f->format : PAYLOAD_UNKNOWN;
 }
 
-const char *decompress__format_name(enum payload_format format)
-{
-    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-        if (formats[i].format == format)
-            return formats[i].name;
-    return "unknown";
-}
-
 int decompress__payload(const uint8_t *in, size_t len, const char *name, uint8_t **out,
                         size_t *out_len, struct err *err)
 {

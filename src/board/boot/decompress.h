@@ -31,7 +31,6 @@ enum payload_format {
 };
 
 enum payload_format decompress__detect(const uint8_t *in, size_t len);
-const char *decompress__format_name(enum payload_format format);
 
 /*
  * Decompresses in[0, len) (stream plus size trailer) into a new buffer *out

@@ -477,8 +477,3 @@ uint32_t virtio__device_id(const struct virtio_dev *vd)
 {
     return vd->info.device_id;
 }
-
-struct machine *virtio__machine(const struct virtio_dev *vd)
-{
-    return vd->machine;
-}

@@ -173,7 +173,6 @@ int virtio__load(struct virtio_dev *vd, const struct virtio_dev_state *state, st
 
 void virtio__attach(struct virtio_dev *vd, const struct virtio_transport_ops *ops, void *transport);
 uint32_t virtio__device_id(const struct virtio_dev *vd);
-struct machine *virtio__machine(const struct virtio_dev *vd);
 
 uint32_t virtio__read_common(struct virtio_dev *vd, enum virtio_reg reg);
 void virtio__write_common(struct virtio_dev *vd, enum virtio_reg reg, uint32_t value);
