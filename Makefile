@@ -5,7 +5,7 @@ BUILD ?= build
 GUEST := $(BUILD)/guest
 STRATA := $(BUILD)/strata
 
-.PHONY: all setup build run test difftest guest tiny-kernel bench clean
+.PHONY: all setup build run test difftest fuzz guest tiny-kernel bench clean
 
 all: build
 
@@ -37,9 +37,18 @@ SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 difftest: build
 	$(BUILD)/tests/difftest/difftest --cases $(N) --seed $(SEED)
 
+# Longer, coverage-guided fuzzing with clang's libFuzzer (docs/testing.md, "Fuzzing"):
+# make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="elf bzimage"] [FUZZ_SEED=n]
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?=
+fuzz: build
+	@scripts/setup fuzz
+	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 bench: build
 	@scripts/setup bench
 	@bench/run $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -39,13 +39,18 @@ static inline bool fits_page(uint64_t va, unsigned size)
     return (va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size;
 }
 
+/* Guest data need not be aligned: one host access each, defined in GNU C for any address. */
+typedef uint16_t __attribute__((aligned(1), may_alias)) host_u16;
+typedef uint32_t __attribute__((aligned(1), may_alias)) host_u32;
+typedef uint64_t __attribute__((aligned(1), may_alias)) host_u64;
+
 static inline uint64_t host_load(const void *p, unsigned size)
 {
     switch (size) {
     case 1: return *(const uint8_t *)p;
-    case 2: return *(const uint16_t *)p;
-    case 4: return *(const uint32_t *)p;
-    default: return *(const uint64_t *)p;
+    case 2: return *(const host_u16 *)p;
+    case 4: return *(const host_u32 *)p;
+    default: return *(const host_u64 *)p;
     }
 }
 
@@ -53,9 +58,9 @@ static inline void host_store(void *p, unsigned size, uint64_t v)
 {
     switch (size) {
     case 1: *(uint8_t *)p = (uint8_t)v; break;
-    case 2: *(uint16_t *)p = (uint16_t)v; break;
-    case 4: *(uint32_t *)p = (uint32_t)v; break;
-    default: *(uint64_t *)p = v; break;
+    case 2: *(host_u16 *)p = (uint16_t)v; break;
+    case 4: *(host_u32 *)p = (uint32_t)v; break;
+    default: *(host_u64 *)p = v; break;
     }
 }
 

@@ -26,7 +26,7 @@ int emu_far_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segme
 static int read_far_pointer(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t *off,
                             uint16_t *sel)
 {
-    uint64_t ea = insn_ea(cpu, i), s;
+    uint64_t ea = insn_ea(cpu, i), s = 0;
     int st = mem_read(cpu, ea, i->size, acc_of_seg(i->seg), off);
     if (!st)
         st = mem_read(cpu, ea + i->size, 2, acc_of_seg(i->seg), &s);

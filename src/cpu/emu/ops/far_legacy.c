@@ -49,7 +49,7 @@ static int far_pointer(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t *
         *sel = (uint16_t)i->disp;
         return EMU_NEXT;
     }
-    uint64_t ea = insn_ea(cpu, i), s;
+    uint64_t ea = insn_ea(cpu, i), s = 0;
     int st = mem_read(cpu, ea, i->size, acc_of_seg(i->seg), off);
     if (!st)
         st = mem_read(cpu, ea + i->size, 2, acc_of_seg(i->seg), &s);
