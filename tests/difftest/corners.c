@@ -62,7 +62,7 @@ static const struct {
 
 static char host_vendor[13];
 static unsigned host_family, host_model;
-static bool host_is_reference;
+static bool host_is_reference, forced;
 
 void corners__init(void)
 {
@@ -80,6 +80,7 @@ void corners__init(void)
 
 void corners__force_reference(void)
 {
+    forced = !host_is_reference;
     host_is_reference = true;
 }
 
@@ -91,9 +92,11 @@ bool corners__compared(enum corner c)
 void corners__print(FILE *out)
 {
     fprintf(out, "difftest: host %s family %u model %u: %s\n", host_vendor, host_family, host_model,
-            host_is_reference ? "the CPU model's reference for vendor-specific corners"
-                              : "not the CPU model's reference (" REFERENCE_VENDOR
-                                " family 25) for vendor-specific corners");
+            forced              ? "not the CPU model's reference, but --all-corners compares "
+                                  "every vendor-specific corner (failures there are expected)"
+            : host_is_reference ? "the CPU model's reference for vendor-specific corners"
+                                : "not the CPU model's reference (" REFERENCE_VENDOR
+                                  " family 25) for vendor-specific corners");
     for (unsigned c = 0; c < CORNER_COUNT; c++) {
         if (corners__compared((enum corner)c))
             continue;
