@@ -9,8 +9,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pty.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/ct_cli.h"
+#include "ct/console.h"
 #include "ct/container.h"
 #include "ct/fmt.h"
 #include "ct/monitor.h"
@@ -80,24 +81,24 @@ static int unpack(const char *tarball, const char *dir)
     return 0;
 }
 
-/* The monitor: becomes the init's parent, relays its console, records its exit. */
+/*
+ * The monitor: becomes the init's parent, relays its console, records its
+ * exit. The console is a pty of the container's own devpts (so `tty` and
+ * /dev/console inside name it); its master comes back over a socket pair.
+ */
 static void run_monitor(struct ct_spec *spec, struct ct_create_opts *o, const char *dir, int report)
 {
     struct err err = {{0}};
     setsid();
     if (chdir("/") < 0)
         _exit(1);
-    int master, slave;
-    struct termios tio;
-    if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
-        err__set_errno(&err, errno, "cannot open a console pty");
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int i = 0; i < 3; i++)
+        dup2(null, i);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        err__set_errno(&err, errno, "socketpair");
         goto fail;
-    }
-    fcntl(master, F_SETFD, FD_CLOEXEC);
-    /* the attached terminal does the \n -> \r\n; the log stays plain */
-    if (tcgetattr(slave, &tio) == 0) {
-        tio.c_oflag &= ~(tcflag_t)OPOST;
-        tcsetattr(slave, TCSANOW, &tio);
     }
     char path[PATH_MAX];
     ct_fmt(path, sizeof(path), "%s/console.log", dir);
@@ -115,19 +116,28 @@ static void run_monitor(struct ct_spec *spec, struct ct_create_opts *o, const ch
         goto fail;
     }
     chmod(path, 0600);
-    for (int i = 0; i < 3; i++)
-        dup2(slave, i);
-    close(slave);
     o->monitor = getpid();
+    o->console_fd = sv[1];
     pid_t pid;
     if (ct_container__create(spec, o, &pid, &err))
         goto fail;
+    close(sv[1]);
+    int master = ct_console__recv_fd(sv[0]);
+    close(sv[0]);
+    if (master < 0) {
+        err__set(&err, "the container's console did not arrive");
+        ct_container__delete(o->state_root, o->id, true, NULL);
+        goto fail;
+    }
+    /* the attached terminal does the \n -> \r\n; the log stays plain */
+    struct termios tio;
+    if (tcgetattr(master, &tio) == 0) {
+        tio.c_oflag &= ~(tcflag_t)OPOST;
+        tcsetattr(master, TCSANOW, &tio);
+    }
     ssize_t w = write(report, "", 1);
     (void)w;
     close(report);
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int i = 0; i < 3; i++)
-        dup2(null, i); /* the monitor keeps no handle on the console's slave */
     ct_monitor__run(dir, pid, master, ls, log);
     _exit(0);
 fail:
@@ -151,7 +161,7 @@ int ct_cli__create(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *rootfs = NULL, *image = NULL, *net = "none";
     struct ct_volume volumes[MAX_VOLUMES];
-    struct ct_default_opts d = {.memory = -1, .pids = -1, .ct = true};
+    struct ct_default_opts d = {.memory = -1, .pids = -1, .ct = true, .terminal = true};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hv:", opts, NULL)) != -1) {

@@ -2,7 +2,8 @@
 /*
  * ct_exec.c - `strata ct exec` (a command inside a running container, as its
  * own process with the container's user, capabilities and filter; -t gives it
- * a pty relayed to this terminal) and `strata ct console` (the container's
+ * a pty of the container's own devpts, whose master comes back over a socket
+ * pair and is relayed to this terminal) and `strata ct console` (the container's
  * console, through its monitor).
  */
 #include <errno.h>
@@ -10,58 +11,52 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cli/ct_cli.h"
+#include "ct/console.h"
 #include "ct/container.h"
 #include "ct/fmt.h"
 #include "ct/monitor.h"
 #include "ct/spec.h"
 #include "util/term.h"
 
-struct relay {
-    int master;
-    int stop[2];
-};
-
-/* terminal <-> pty master until told to stop */
+/* The pty master arrives on sock (from the container's own devpts); then terminal <-> master. */
 static void *relay_main(void *arg)
 {
-    struct relay *r = arg;
+    int sock = *(int *)arg;
+    int master = ct_console__recv_fd(sock);
+    if (master < 0)
+        return NULL; /* the process did not get that far: the error comes from exec */
+    struct winsize ws;
+    if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+        ioctl(master, TIOCSWINSZ, &ws);
     char buf[8192];
     int in = 0;
     for (;;) {
-        struct pollfd p[3] = {{.fd = r->master, .events = POLLIN},
-                              {.fd = in, .events = POLLIN},
-                              {.fd = r->stop[0], .events = POLLIN}};
-        if (poll(p, 3, -1) < 0)
+        struct pollfd p[2] = {{.fd = master, .events = POLLIN}, {.fd = in, .events = POLLIN}};
+        if (poll(p, 2, -1) < 0)
             continue;
-        if (p[0].revents & POLLIN) {
-            ssize_t n = read(r->master, buf, sizeof(buf));
-            if (n > 0 && write(1, buf, (size_t)n) < 0)
-                break;
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(master, buf, sizeof(buf));
+            if (n <= 0 || write(1, buf, (size_t)n) < 0)
+                break; /* EIO: the last process holding the terminal is gone */
         }
-        if (p[1].revents & (POLLIN | POLLHUP)) {
+        if (in >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
             ssize_t n = read(in, buf, sizeof(buf));
             if (n <= 0)
                 in = -1;
-            else if (write(r->master, buf, (size_t)n) < 0)
+            else if (write(master, buf, (size_t)n) < 0)
                 break;
         }
-        if (p[2].revents & POLLIN) {
-            /* drain what is left, then go */
-            ssize_t n;
-            while ((n = read(r->master, buf, sizeof(buf))) > 0)
-                if (write(1, buf, (size_t)n) < 0)
-                    break;
-            break;
-        }
     }
+    close(master);
     return NULL;
 }
 
@@ -93,30 +88,27 @@ int ct_cli__exec(int argc, char **argv)
         return ct_cli__fail("%s", err.msg);
     struct ct_process proc = spec.process;
     proc.args = (const char **)(argv + optind);
-    proc.terminal = false;
-    struct ct_exec_opts eo = {.tty_slave = -1};
-    struct relay r = {.master = -1};
+    proc.terminal = tty;
+    struct ct_exec_opts eo = {.console_fd = -1};
     pthread_t thread;
-    int slave = -1;
+    int sv[2] = {-1, -1};
     if (tty) {
-        struct winsize ws, *wsp = ioctl(0, TIOCGWINSZ, &ws) == 0 ? &ws : NULL;
-        if (openpty(&r.master, &slave, NULL, NULL, wsp) < 0 || pipe(r.stop) < 0) {
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
             ct_spec__free(&spec);
-            return ct_cli__fail("exec -t: cannot open a pty: %s", strerror(errno));
+            return ct_cli__fail("exec -t: socketpair: %s", strerror(errno));
         }
-        eo.tty_slave = slave;
+        eo.console_fd = sv[1];
         if (isatty(0))
             term__raw_mode(0, NULL);
-        pthread_create(&thread, NULL, relay_main, &r);
+        pthread_create(&thread, NULL, relay_main, &sv[0]);
     }
     int status = 0;
     int rc = ct_container__exec(root, name, &proc, &eo, &status, NULL, &err);
     ct_spec__free(&spec);
     if (tty) {
-        close(slave);
-        if (write(r.stop[1], "", 1) < 0)
-            rc = -1;
+        close(sv[1]); /* if the terminal never came, the relay sees the end */
         pthread_join(thread, NULL);
+        close(sv[0]);
         term__restore();
     }
     if (rc)

@@ -159,6 +159,7 @@ static int cmd_create(int argc, char **argv, bool run)
                                .bundle = abs_bundle,
                                .config_path = cfg,
                                .console_socket = console,
+                               .console_fd = -1,
                                .pid_file = pid_file};
     pid_t pid;
     int rc = ct_container__create(&spec, &o, &pid, &err);

@@ -49,7 +49,7 @@ int oci__exec(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const struct oci_globals *g = oci__globals();
     const char *process = NULL, *cwd = NULL, *user = NULL;
-    struct ct_exec_opts eo = {.tty_slave = -1};
+    struct ct_exec_opts eo = {.console_fd = -1};
     bool tty = false, nnp = false;
     const char *envs[64];
     size_t n_env = 0;

@@ -388,9 +388,18 @@ static int apply_v2(const struct ct_cgroup *cg, const struct ct_resources *r, st
     return 0;
 }
 
+bool ct_cgroup__resources_set(const struct ct_resources *r)
+{
+    return r->memory_limit >= 0 || r->memory_swap >= 0 || r->memory_reservation >= 0 ||
+           r->cpu_quota >= 0 || r->cpu_period || r->cpu_shares || r->cpuset_cpus ||
+           r->cpuset_mems || r->pids_limit != -1 || r->blkio_weight;
+}
+
 int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res, struct err *err)
 {
     char d[PATH_MAX];
+    if (!cg->path[0])
+        return 0;
     if (cg->v2) {
         dir_of(cg, NULL, d, sizeof(d));
         if (make_dirs(d, strlen(CGROUP_ROOT), true, err))
@@ -413,6 +422,8 @@ int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res
 int ct_cgroup__attach(const struct ct_cgroup *cg, pid_t pid, struct err *err)
 {
     char d[PATH_MAX], v[24];
+    if (!cg->path[0])
+        return 0; /* stays where its creator is */
     ct_fmt(v, sizeof(v), "%d", (int)pid);
     if (cg->v2) {
         dir_of(cg, NULL, d, sizeof(d));
@@ -432,6 +443,8 @@ int ct_cgroup__stats(const struct ct_cgroup *cg, struct ct_cgroup_stats *st, str
 {
     char d[PATH_MAX];
     memset(st, 0xff, sizeof(*st));
+    if (!cg->path[0])
+        return err__set(err, "cgroup: the container has no cgroup of its own");
     if (cg->v2) {
         dir_of(cg, NULL, d, sizeof(d));
         if (access(d, F_OK))
@@ -483,6 +496,12 @@ int ct_cgroup__stats(const struct ct_cgroup *cg, struct ct_cgroup_stats *st, str
 int ct_cgroup__pids(const struct ct_cgroup *cg, pid_t **pids, size_t *n, struct err *err)
 {
     char d[PATH_MAX], p[PATH_MAX];
+    if (!cg->path[0]) {
+        /* no cgroup of its own (an unprivileged container): never the root's list */
+        *pids = NULL;
+        *n = 0;
+        return err__set(err, "cgroup: the container has no cgroup of its own");
+    }
     dir_of(cg, cg->v2 ? NULL : (v1_present("pids") ? "pids" : "memory"), d, sizeof(d));
     ct_fmt(p, sizeof(p), "%s/cgroup.procs", d);
     *pids = NULL;
@@ -533,6 +552,8 @@ static int remove_dir(const char *d, struct err *err)
 int ct_cgroup__destroy(const struct ct_cgroup *cg, struct err *err)
 {
     char d[PATH_MAX];
+    if (!cg->path[0])
+        return 0;
     if (cg->v2) {
         dir_of(cg, NULL, d, sizeof(d));
         return remove_dir(d, err);

@@ -18,7 +18,7 @@
 
 struct ct_cgroup {
     bool v2;
-    char path[256]; /* below each hierarchy's root, e.g. "/strata/web" */
+    char path[256]; /* below each hierarchy's root, e.g. "/strata/web"; "" for none */
 };
 
 /* The limits and what was used; UINT64_MAX where there is no limit or no counter. */
@@ -40,7 +40,9 @@ bool ct_cgroup__is_v2(void);
  */
 int ct_cgroup__init(struct ct_cgroup *cg, const char *cgroups_path, const char *id,
                     struct err *err);
-/* Creates the cgroup in every hierarchy and applies the limits. */
+/* True when the config asks for any limit. */
+bool ct_cgroup__resources_set(const struct ct_resources *r);
+/* Creates the cgroup in every hierarchy and applies the limits (nothing for path ""). */
 int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res, struct err *err);
 /* Moves PID into it (all hierarchies). */
 int ct_cgroup__attach(const struct ct_cgroup *cg, pid_t pid, struct err *err);

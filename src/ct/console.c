@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int ct_console__send_fd(const char *path, int fd, struct err *err)
+int ct_console__connect(const char *path, struct err *err)
 {
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0)
@@ -29,6 +29,11 @@ int ct_console__send_fd(const char *path, int fd, struct err *err)
         close(s);
         return err__set_errno(err, e, "console: cannot connect to %s", path);
     }
+    return s;
+}
+
+int ct_console__send_fd(int s, int fd, struct err *err)
+{
     char name[] = "/dev/ptmx";
     struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
     union {
@@ -47,7 +52,7 @@ int ct_console__send_fd(const char *path, int fd, struct err *err)
     int e = errno;
     close(s);
     if (n < 0)
-        return err__set_errno(err, e, "console: cannot send the terminal to %s", path);
+        return err__set_errno(err, e, "console: cannot send the terminal");
     return 0;
 }
 
@@ -71,7 +76,7 @@ int ct_console__recv_fd(int sock)
     return fd;
 }
 
-int ct_console__setup(const char *socket_path, bool bind_console, struct err *err)
+int ct_console__setup(int sock, bool bind_console, struct err *err)
 {
     int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0)
@@ -90,7 +95,7 @@ int ct_console__setup(const char *socket_path, bool bind_console, struct err *er
         if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
             return err__set_errno(err, errno, "console: cannot bind %s on /dev/console", name);
     }
-    if (socket_path && ct_console__send_fd(socket_path, master, err))
+    if (sock >= 0 && ct_console__send_fd(sock, master, err))
         return -1;
     close(master);
     if (ioctl(slave, TIOCSCTTY, 0) < 0)

@@ -13,14 +13,17 @@
 
 #include "util/err.h"
 
+/* Connects to the console socket at PATH (in the runtime's mount namespace); the fd or -1. */
+int ct_console__connect(const char *path, struct err *err);
 /*
  * In the container, after the pivot: opens a pty from /dev/ptmx, makes its
  * slave stdio and the controlling terminal (after setsid), binds it on
- * /dev/console if BIND_CONSOLE, and sends the master to SOCKET_PATH.
+ * /dev/console if BIND_CONSOLE, and sends the master over the connected
+ * socket SOCK (closed afterwards).
  */
-int ct_console__setup(const char *socket_path, bool bind_console, struct err *err);
-/* Sends FD over the unix socket at PATH (one SCM_RIGHTS message). */
-int ct_console__send_fd(const char *path, int fd, struct err *err);
+int ct_console__setup(int sock, bool bind_console, struct err *err);
+/* Sends FD over the connected unix socket S (one SCM_RIGHTS message) and closes S. */
+int ct_console__send_fd(int s, int fd, struct err *err);
 /* Receives one fd over a connected unix socket, or -1. */
 int ct_console__recv_fd(int sock);
 

@@ -90,7 +90,8 @@ struct init_args {
     const struct ct_create_opts *o;
     const struct ct_cgroup *cg;
     const char *rootfs;
-    const char *fifo;
+    int fifo_fd;    /* O_PATH, opened by the parent: the init's root may not reach the state dir */
+    int console_fd; /* connected to --console-socket by the parent, or -1 */
     int sync;
 };
 
@@ -129,13 +130,7 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
     if (spec->ns[CT_NS_NET].wanted && !spec->ns[CT_NS_NET].path && ct_ns__loopback_up(&e))
         init_fail(a->sync, &e);
     setsid();
-    if (a->o->ct && isatty(0))
-        ioctl(0, TIOCSCTTY, 0); /* strata ct: the console pty is the init's terminal */
-    int fifo = open(a->fifo, O_PATH | O_CLOEXEC);
-    if (fifo < 0) {
-        err__set_errno(&e, errno, "cannot open %s", a->fifo);
-        init_fail(a->sync, &e);
-    }
+    int fifo = a->fifo_fd;
     char state[512];
     ct_fmt(state, sizeof(state),
            "{\"ociVersion\":\"" OCI_VERSION "\",\"id\":\"%s\",\"status\":\"creating\","
@@ -153,7 +148,7 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
         init_fail(a->sync, &e);
     }
     if (spec->process.terminal &&
-        ct_console__setup(a->o->console_socket, spec->ns[CT_NS_MOUNT].wanted, &e))
+        ct_console__setup(a->console_fd, spec->ns[CT_NS_MOUNT].wanted, &e))
         init_fail(a->sync, &e);
     if (spec->ns[CT_NS_MOUNT].wanted && ct_rootfs__seal(spec, &e))
         init_fail(a->sync, &e);
@@ -240,7 +235,7 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         ct_fmt(rootfs, sizeof(rootfs), "%s/%s", o->bundle, spec->root_path);
     char *real = realpath(rootfs, NULL);
     struct ct_cgroup cg;
-    int sync[2] = {-1, -1};
+    int sync[2] = {-1, -1}, fifo_fd = -1, console_fd = -1;
     pid_t pid = -1;
     bool cg_made = false;
     if (!real) {
@@ -255,6 +250,8 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         goto fail;
     if (ct_cgroup__init(&cg, spec->cgroups_path, o->id, err))
         goto fail;
+    if (geteuid() != 0 && !ct_cgroup__resources_set(&spec->resources))
+        cg.path[0] = 0; /* an unprivileged user cannot make cgroups here: none without limits */
     if (ct_cgroup__create(&cg, &spec->resources, err))
         goto fail_cg;
     cg_made = true;
@@ -263,6 +260,16 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         err__set_errno(err, errno, "cannot make %s", fifo);
         goto fail_cg;
     }
+    fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+    if (fifo_fd < 0) {
+        err__set_errno(err, errno, "cannot open %s", fifo);
+        goto fail_cg;
+    }
+    if (spec->process.terminal && o->console_fd >= 0)
+        console_fd = dup(o->console_fd);
+    else if (spec->process.terminal && o->console_socket &&
+             (console_fd = ct_console__connect(o->console_socket, err)) < 0)
+        goto fail_cg;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
         err__set_errno(err, errno, "socketpair");
         goto fail_cg;
@@ -281,7 +288,7 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
     }
     if (pid == 0) {
         close(sync[0]);
-        struct init_args a = {spec, o, &cg, rootfs, fifo, sync[1]};
+        struct init_args a = {spec, o, &cg, rootfs, fifo_fd, console_fd, sync[1]};
         init_main(&a);
     }
     close(sync[1]);
@@ -313,6 +320,11 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
     }
     close(sync[0]);
     sync[0] = -1;
+    close(fifo_fd);
+    fifo_fd = -1;
+    if (console_fd >= 0)
+        close(console_fd);
+    console_fd = -1;
     struct ct_state st = {0};
     ct_fmt(st.id, sizeof(st.id), "%s", o->id);
     st.pid = pid;
@@ -339,6 +351,10 @@ fail_cg:
     if (cg_made)
         ct_cgroup__destroy(&cg, NULL);
 fail:
+    if (fifo_fd >= 0)
+        close(fifo_fd);
+    if (console_fd >= 0)
+        close(console_fd);
     if (sync[0] >= 0)
         close(sync[0]);
     if (sync[1] >= 0)
@@ -422,7 +438,7 @@ int ct_container__kill(const char *state_root, const char *id, int sig, bool all
     enum ct_status s = ct_state__status(dir, &st);
     if (s != CT_STATUS_CREATED && s != CT_STATUS_RUNNING)
         return err__set(err, "container %s is not running", id);
-    if (all) {
+    if (all && st.cgroup_path[0]) { /* without a cgroup: the init (its pid namespace's end) */
         struct ct_cgroup cg;
         cgroup_of(&st, &cg);
         if (ct_cgroup__signal_all(&cg, sig, err))
@@ -457,7 +473,7 @@ int ct_container__delete(const char *state_root, const char *id, bool force, str
     struct ct_cgroup cg;
     cgroup_of(&st, &cg);
     if (s != CT_STATUS_STOPPED) {
-        if (!force && s != CT_STATUS_CREATED) {
+        if (!force) { /* runtime.md#delete: not stopped is an error, with no effect */
             ct_spec__free(&spec);
             return err__set(err, "container %s is %s: stop it first (or force)", id,
                             ct_state__status_name(s));
@@ -544,6 +560,15 @@ int ct_container__exec(const char *state_root, const char *id, const struct ct_p
         ct_spec__free(&spec);
         return err__set_errno(err, errno, "pipe");
     }
+    int console_fd = -1;
+    if (proc->terminal && o->console_fd >= 0)
+        console_fd = dup(o->console_fd);
+    else if (proc->terminal && o->console_socket &&
+             (console_fd = ct_console__connect(o->console_socket, err)) < 0) {
+        ct_ns__close(nsfd);
+        ct_spec__free(&spec);
+        return -1;
+    }
     fflush(NULL);
     pid_t mid = fork();
     if (mid < 0) {
@@ -564,17 +589,9 @@ int ct_container__exec(const char *state_root, const char *id, const struct ct_p
             exec_fail(errp[1], &e);
         }
         if (child == 0) {
-            if (o->tty_slave >= 0) {
+            if (proc->terminal) {
                 setsid();
-                if (ioctl(o->tty_slave, TIOCSCTTY, 0) < 0) {
-                    err__set_errno(&e, errno, "cannot take the terminal");
-                    exec_fail(errp[1], &e);
-                }
-                for (int i = 0; i < 3; i++)
-                    dup2(o->tty_slave, i);
-            } else if (proc->terminal) {
-                setsid();
-                if (ct_console__setup(o->console_socket, false, &e))
+                if (ct_console__setup(console_fd, false, &e))
                     exec_fail(errp[1], &e);
             }
             char prog[PATH_MAX];
@@ -596,6 +613,8 @@ int ct_container__exec(const char *state_root, const char *id, const struct ct_p
     }
     close(errp[1]);
     close(pidp[1]);
+    if (console_fd >= 0)
+        close(console_fd);
     ct_ns__close(nsfd);
     ct_spec__free(&spec);
     pid_t child = -1;

@@ -22,6 +22,7 @@ struct ct_create_opts {
     const char *bundle;         /* absolute; a relative root.path is below it */
     const char *config_path;    /* copied into the state directory */
     const char *console_socket; /* where the pty master goes if process.terminal */
+    int console_fd;             /* or an already connected socket for it (>= 0), else -1 */
     const char *pid_file;       /* the container's init pid is written here */
     bool ct;                    /* a `strata ct` container: recorded as such */
     bool dir_made;              /* the caller made the (empty) state directory */
@@ -50,7 +51,7 @@ struct ct_exec_opts {
     bool detach; /* return once it runs (its pid in pid_file) */
     const char *pid_file;
     const char *console_socket; /* pty master to this socket if proc->terminal */
-    int tty_slave;              /* >= 0: use this pty slave as stdio and terminal */
+    int console_fd;             /* or an already connected socket for it (>= 0), else -1 */
 };
 
 /*

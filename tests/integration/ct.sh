@@ -6,10 +6,16 @@
 #              hostname, capabilities, no_new_privs, seccomp, masked and
 #              read-only paths, no host mounts)
 #   exec       exec in a running container (status, same pid namespace), stop, rm
+#   console    an interactive shell as the init: console attaches (through
+#              script(1)'s pty), the shell's terminal is the container's
+#              /dev/pts/0 and /dev/console; exec -t gets a terminal too
 #   stop       stop: SIGTERM ignored by the init, SIGKILL after --timeout
 #   oom        --memory 64M and 200 MiB allocated: OOM-killed, and ls says so
 #   pids       --pids 20 and a fork bomb: held at 20, refusals counted, host fine
 #   image      --image TARBALL and --volume HOST:GUEST:ro
+#   unprivileged  a user's container (nobody's): its root is the user's own id,
+#              and with a range in /etc/subuid (bound over it in a private
+#              mount namespace) container ids 0-65535 are the subordinate ids
 #   errors     bad input: one line, non-zero, nothing left behind
 set -euo pipefail
 [[ $# -eq 2 ]] || { echo "usage: $0 STRATA CASE" >&2; exit 2; }
@@ -18,6 +24,10 @@ here=$(dirname "$0")
 # shellcheck source=ct-lib.sh
 . "$here/ct-lib.sh"
 ct_need_root
+if [[ $case == unprivileged && -z ${STRATA_CT_INNER:-} ]]; then
+    # alone in a mount namespace, where /etc/subuid can be replaced
+    STRATA_CT_INNER=1 exec unshare -m --propagation private "$0" "$@"
+fi
 
 tmp=$(mktemp -d)
 export STRATA_CT_ROOT=$tmp/state
@@ -69,6 +79,25 @@ exec)
     "$strata" ct ls | grep -E "^$name +ct +(killed|exited)" || fail "not stopped"
     "$strata" ct rm "$name"
     ;;
+console)
+    command -v script >/dev/null || { echo "SKIP: no script(1) to give the test a terminal"; exit 77; }
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- sh
+    "$strata" ct start "$name"
+    out=$( (sleep 0.5; printf 'tty; ls -l /dev/console; echo marker-$((6*7))\n'; sleep 0.5
+            printf 'exit 5\n'; sleep 1) | timeout 20 script -qec "$strata ct console $name" /dev/null)
+    echo "$out"
+    grep -q '^/dev/pts/0' <<<"$out" || fail "the console is not the container's /dev/pts/0"
+    grep -q ' 136, *0 ' <<<"$out" || fail "/dev/console is not the console"
+    grep -q 'marker-42' <<<"$out" || fail "the shell did not run the command"
+    for _ in $(seq 50); do "$strata" ct ls | grep -qE "^$name +ct +exited 5 " && break; sleep 0.1; done
+    "$strata" ct ls | grep -E "^$name +ct +exited 5 " || fail "ls does not say exited 5"
+    "$strata" ct rm "$name"
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- sleep 100
+    "$strata" ct start "$name"
+    out=$( (sleep 0.5; printf 'tty; exit 3\n'; sleep 1) | timeout 20 script -qec "$strata ct exec -t $name -- sh" /dev/null) && st=0 || st=$?
+    echo "$out"
+    grep -q '^/dev/pts/' <<<"$out" || fail "exec -t has no terminal of the container's"
+    ;;
 stop)
     "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- sh -c 'trap "" TERM; while :; do sleep 1; done'
     "$strata" ct start "$name"
@@ -116,6 +145,32 @@ image)
     grep -q 'from the host' <<<"$out" || fail "volume not mounted"
     grep -q 'read-only volume' <<<"$out" || fail "read-only volume writable"
     [[ ! -e $tmp/vol/new ]] || fail "a file appeared in the read-only volume"
+    ;;
+unprivileged)
+    command -v newuidmap >/dev/null || { echo "SKIP: no newuidmap (apt-get install uidmap)"; exit 77; }
+    user=(setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$tmp/xdg" HOME="$tmp")
+    mkdir -p "$tmp/xdg"
+    chown 65534:65534 "$tmp/xdg"
+    chmod 755 "$tmp"
+    unset STRATA_CT_ROOT
+    run_as_nobody() {
+        "${user[@]}" "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- sh -c 'cat /proc/self/uid_map; id -u'
+        "${user[@]}" "$strata" ct start --attach "$name"
+        "${user[@]}" "$strata" ct rm "$name"
+    }
+    : >"$tmp/subuid"
+    mount --bind "$tmp/subuid" /etc/subuid
+    mount --bind "$tmp/subuid" /etc/subgid
+    out=$(run_as_nobody)
+    echo "$out"
+    grep -qE '^ +0 +65534 +1$' <<<"$out" || fail "root is not nobody's own id"
+    echo "nobody:300000:65536" >"$tmp/subuid"
+    out=$(run_as_nobody)
+    echo "$out"
+    grep -qE '^ +0 +300000 +65536$' <<<"$out" || fail "ids 0-65535 are not nobody's subordinate ids"
+    "${user[@]}" "$strata" ct create "$name" --rootfs "$tmp/rootfs" --memory 64M -- true 2>"$tmp/err" \
+        && fail "an unprivileged container got a memory limit"
+    grep -q "limits need root" "$tmp/err" || fail "refusal unclear"
     ;;
 errors)
     check() { # check WANT_STATUS ARGS... : one line on stderr, that status

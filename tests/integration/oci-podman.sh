@@ -5,7 +5,8 @@
 # registry is reachable). cgroupfs manager; no network (podman's bridge would
 # change the host's firewall).
 #   run      podman run --rm IMAGE sh -c 'cat /etc/os-release; id; hostname'
-#   detach   podman run -d, podman exec, podman stop, podman rm
+#   detach   podman run -d, podman exec (also -t), podman stop, podman rm
+#   tty      podman run -t: the process's terminal comes through --console-socket
 # On a host whose root lacks CAP_SYS_RESOURCE, podman's default rlimits
 # (RLIMIT_NOFILE 1048576, RLIMIT_NPROC) cannot be set by any runtime (crun and
 # runc fail the same way): the test then asks for limits within the current ones.
@@ -52,12 +53,19 @@ detach)
     echo "$out"
     grep -q in-exec <<<"$out" || fail "exec output missing"
     grep -qE '^ +1 +sleep' <<<"$out" || fail "exec does not see pid 1"
+    "${podman[@]}" exec -t "$ctr" tty </dev/null | grep -q '^/dev/pts/' || fail "exec -t has no terminal"
     "${podman[@]}" exec "$ctr" sh -c 'exit 4' && st=0 || st=$?
     [[ $st -eq 4 ]] || fail "exec status $st, not 4"
     "${podman[@]}" stop -t 1 "$ctr" >/dev/null
     "${podman[@]}" ps -a --format '{{.ID}} {{.Status}}' | grep -q "^${ctr:0:12} Exited" || fail "not exited after stop"
     "${podman[@]}" rm "$ctr" >/dev/null
     ctr=
+    ;;
+tty)
+    out=$("${podman[@]}" run --rm -t "${run_opts[@]}" "$image" sh -c 'tty; ls -l /dev/console' </dev/null)
+    echo "$out"
+    grep -q '^/dev/pts/0' <<<"$out" || fail "the process has no terminal"
+    grep -q ' 136, *0 ' <<<"$out" || fail "/dev/console is not the terminal"
     ;;
 *) echo "unknown case $case" >&2; exit 2 ;;
 esac
