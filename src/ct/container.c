@@ -90,7 +90,7 @@ struct init_args {
     const struct ct_create_opts *o;
     const struct ct_cgroup *cg;
     const char *rootfs;
-    int fifo_fd;    /* O_PATH, opened by the parent: the init's root may not reach the state dir */
+    int state_fd; /* the state directory (O_PATH), opened by the parent: reaches exec.fifo */
     int console_fd; /* connected to --console-socket by the parent, or -1 */
     int sync;
 };
@@ -130,7 +130,6 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
     if (spec->ns[CT_NS_NET].wanted && !spec->ns[CT_NS_NET].path && ct_ns__loopback_up(&e))
         init_fail(a->sync, &e);
     setsid();
-    int fifo = a->fifo_fd;
     char state[512];
     ct_fmt(state, sizeof(state),
            "{\"ociVersion\":\"" OCI_VERSION "\",\"id\":\"%s\",\"status\":\"creating\","
@@ -157,20 +156,15 @@ static __attribute__((noreturn)) void init_main(const struct init_args *a)
     char prog[PATH_MAX];
     if (ct_process__lookup(&spec->process, prog, sizeof(prog), &e))
         init_fail(a->sync, &e);
-    char self_fifo[64];
-    ct_fmt(self_fifo, sizeof(self_fifo), "/proc/self/fd/%d", fifo);
-    if (access(self_fifo, F_OK) < 0) {
-        err__set(&e, "the container has no /proc: nothing to wait for start through");
-        init_fail(a->sync, &e);
-    }
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     sync_send(a->sync, 'D', NULL);
     close(a->sync);
-    int w = open(self_fifo, O_WRONLY | O_CLOEXEC);
+    /* through the state directory's fd: the new root neither has it nor needs a /proc */
+    int w = openat(a->state_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
     if (w < 0 || write(w, "0", 1) != 1)
         _exit(1);
     close(w);
-    close(fifo);
+    close(a->state_fd);
     if (ct_hooks__run(spec, CT_HOOK_START_CONTAINER, state, &e)) {
         fprintf(stderr, "strata: %s\n", e.msg);
         _exit(1);
@@ -235,7 +229,7 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         ct_fmt(rootfs, sizeof(rootfs), "%s/%s", o->bundle, spec->root_path);
     char *real = realpath(rootfs, NULL);
     struct ct_cgroup cg;
-    int sync[2] = {-1, -1}, fifo_fd = -1, console_fd = -1;
+    int sync[2] = {-1, -1}, state_fd = -1, console_fd = -1;
     pid_t pid = -1;
     bool cg_made = false;
     if (!real) {
@@ -260,9 +254,9 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         err__set_errno(err, errno, "cannot make %s", fifo);
         goto fail_cg;
     }
-    fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
-    if (fifo_fd < 0) {
-        err__set_errno(err, errno, "cannot open %s", fifo);
+    state_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (state_fd < 0) {
+        err__set_errno(err, errno, "cannot open %s", dir);
         goto fail_cg;
     }
     if (spec->process.terminal && o->console_fd >= 0)
@@ -288,7 +282,7 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
     }
     if (pid == 0) {
         close(sync[0]);
-        struct init_args a = {spec, o, &cg, rootfs, fifo_fd, console_fd, sync[1]};
+        struct init_args a = {spec, o, &cg, rootfs, state_fd, console_fd, sync[1]};
         init_main(&a);
     }
     close(sync[1]);
@@ -320,8 +314,8 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
     }
     close(sync[0]);
     sync[0] = -1;
-    close(fifo_fd);
-    fifo_fd = -1;
+    close(state_fd);
+    state_fd = -1;
     if (console_fd >= 0)
         close(console_fd);
     console_fd = -1;
@@ -351,8 +345,8 @@ fail_cg:
     if (cg_made)
         ct_cgroup__destroy(&cg, NULL);
 fail:
-    if (fifo_fd >= 0)
-        close(fifo_fd);
+    if (state_fd >= 0)
+        close(state_fd);
     if (console_fd >= 0)
         close(console_fd);
     if (sync[0] >= 0)

@@ -34,7 +34,12 @@ int ct_seccomp__load(const struct ct_seccomp *sc, struct err *err)
     scmp_filter_ctx ctx = seccomp_init(def);
     if (!ctx)
         return err__set(err, "seccomp: cannot create a filter");
-    int rc;
+    /* no_new_privs is the config's to ask for (process.c sets it), not libseccomp's */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (rc < 0) {
+        seccomp_release(ctx);
+        return err__set_errno(err, -rc, "seccomp: cannot leave no_new_privs alone");
+    }
     for (size_t i = 0; sc->architectures && sc->architectures[i]; i++) {
         const char *a = sc->architectures[i];
         if (strncmp(a, "SCMP_ARCH_", 10)) {
