@@ -30,9 +30,26 @@
 #include "ct/ns.h"
 #include "ct/spec_default.h"
 #include "ct/state.h"
+#include "ct/veth.h"
 #include "util/parse.h"
 
 #define MAX_VOLUMES 32
+
+struct net_plan {
+    const char *bridge; /* --net bridge:NAME */
+    const char *cidr;   /* --ip */
+};
+
+/* after_spawn: a veth whose host end joins the bridge, "eth0" inside, its address */
+static int join_bridge(pid_t pid, void *arg, struct err *err)
+{
+    const struct net_plan *n = arg;
+    char host_if[16];
+    ct_fmt(host_if, sizeof(host_if), "vc%d", (int)pid);
+    if (ct_veth__create(host_if, "eth0", pid, n->bridge, err))
+        return -1;
+    return ct_veth__configure_peer(pid, "eth0", n->cidr, err);
+}
 
 static int parse_volume(char *arg, struct ct_volume *v)
 {
@@ -148,18 +165,15 @@ fail:
 
 int ct_cli__create(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rootfs", required_argument, NULL, 'r'},
-                                         {"image", required_argument, NULL, 'i'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"cpus", required_argument, NULL, 'c'},
-                                         {"pids", required_argument, NULL, 'p'},
-                                         {"io-weight", required_argument, NULL, 'w'},
-                                         {"net", required_argument, NULL, 'n'},
-                                         {"hostname", required_argument, NULL, 'H'},
-                                         {"volume", required_argument, NULL, 'v'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"rootfs", required_argument, NULL, 'r'}, {"image", required_argument, NULL, 'i'},
+        {"memory", required_argument, NULL, 'm'}, {"cpus", required_argument, NULL, 'c'},
+        {"pids", required_argument, NULL, 'p'},   {"io-weight", required_argument, NULL, 'w'},
+        {"net", required_argument, NULL, 'n'},    {"hostname", required_argument, NULL, 'H'},
+        {"volume", required_argument, NULL, 'v'}, {"ip", required_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *rootfs = NULL, *image = NULL, *net = "none";
+    struct net_plan plan = {0};
     struct ct_volume volumes[MAX_VOLUMES];
     struct ct_default_opts d = {.memory = -1, .pids = -1, .ct = true, .terminal = true};
     int c;
@@ -195,6 +209,7 @@ int ct_cli__create(int argc, char **argv)
                 return ct_cli__fail("--io-weight %s: want 10 to 1000", optarg);
             break;
         case 'n': net = optarg; break;
+        case 'I': plan.cidr = optarg; break;
         case 'H': d.hostname = optarg; break;
         case 'v':
             if (d.n_volumes == MAX_VOLUMES)
@@ -222,12 +237,18 @@ int ct_cli__create(int argc, char **argv)
         return ct_cli__fail("create: want one of --rootfs DIR or --image TARBALL");
     if (!strcmp(net, "host"))
         d.share_net = true;
+    else if (!strncmp(net, "bridge:", 7) && net[7])
+        plan.bridge = net + 7;
     else if (!strcmp(net, "user"))
         return ct_cli__fail("--net user: user-mode networking for containers is not "
-                            "implemented; use none, host or a veth with --net NETWORK later");
+                            "implemented; use none, host or bridge:NAME");
     else if (strcmp(net, "none"))
         return ct_cli__fail("--net %s: named networks (strata net) are not available yet", net);
+    if (plan.cidr && !plan.bridge)
+        return ct_cli__fail("--ip needs --net bridge:NAME (a container alone has only lo)");
     bool root = geteuid() == 0;
+    if (!root && plan.bridge)
+        return ct_cli__fail("--net bridge: needs root");
     if (!root && (d.memory >= 0 || d.pids >= 0 || d.cpus_milli || d.io_weight))
         return ct_cli__fail("create: limits need root (unprivileged users get no cgroup here)");
     if (!root) {
@@ -301,7 +322,9 @@ int ct_cli__create(int argc, char **argv)
                                .bundle = dir,
                                .config_path = cfg,
                                .ct = true,
-                               .dir_made = true};
+                               .dir_made = true,
+                               .after_spawn = plan.bridge ? join_bridge : NULL,
+                               .after_spawn_arg = &plan};
     int report[2];
     if (pipe2(report, O_CLOEXEC) < 0) {
         ct_spec__free(&spec);

@@ -222,7 +222,8 @@ static void v1_cpuset_inherit(const char *dir, size_t root_len)
     }
 }
 
-static int v1_devices(const char *dir, const struct ct_resources *res, struct err *err)
+static int v1_devices(const char *dir, const struct ct_resources *res,
+                      const struct ct_device *nodes, size_t n_nodes, struct err *err)
 {
     /* what every container needs (runc's and crun's default list) */
     static const char *const defaults[] = {
@@ -248,6 +249,16 @@ static int v1_devices(const char *dir, const struct ct_resources *res, struct er
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
         if (write_file(dir, "devices.allow", defaults[i], err))
             return -1;
+    /* the config's own device nodes (linux.devices) are the container's to use */
+    for (size_t i = 0; i < n_nodes; i++) {
+        if (nodes[i].type == 'p')
+            continue;
+        char rule[64];
+        ct_fmt(rule, sizeof(rule), "%c %lld:%lld rwm", nodes[i].type == 'b' ? 'b' : 'c',
+               (long long)nodes[i].major, (long long)nodes[i].minor);
+        if (write_file(dir, "devices.allow", rule, err))
+            return -1;
+    }
     return 0;
 }
 
@@ -258,7 +269,8 @@ static int set_num(const char *dir, const char *file, int64_t v, struct err *err
     return write_file(dir, file, buf, err);
 }
 
-static int apply_v1(const struct ct_cgroup *cg, const struct ct_resources *r, struct err *err)
+static int apply_v1(const struct ct_cgroup *cg, const struct ct_resources *r,
+                    const struct ct_device *nodes, size_t n_nodes, struct err *err)
 {
     char d[PATH_MAX];
     if (r->memory_limit >= 0 || r->memory_swap >= 0) {
@@ -281,6 +293,13 @@ static int apply_v1(const struct ct_cgroup *cg, const struct ct_resources *r, st
         }
         if (r->memory_reservation >= 0 &&
             set_num(d, "memory.soft_limit_in_bytes", r->memory_reservation, err))
+            return -1;
+    }
+    if (r->memory_swappiness >= 0 || r->disable_oom_killer) {
+        dir_of(cg, "memory", d, sizeof(d));
+        if (r->memory_swappiness >= 0 && set_num(d, "memory.swappiness", r->memory_swappiness, err))
+            return -1;
+        if (r->disable_oom_killer && write_file(d, "memory.oom_control", "1", err))
             return -1;
     }
     if (r->pids_limit != -1) {
@@ -322,7 +341,7 @@ static int apply_v1(const struct ct_cgroup *cg, const struct ct_resources *r, st
     }
     if (v1_present("devices")) {
         dir_of(cg, "devices", d, sizeof(d));
-        if (v1_devices(d, r, err))
+        if (v1_devices(d, r, nodes, n_nodes, err))
             return -1;
     }
     return 0;
@@ -347,6 +366,8 @@ static int apply_v2(const struct ct_cgroup *cg, const struct ct_resources *r, st
     }
     if (r->memory_reservation >= 0 && set_num(d, "memory.low", r->memory_reservation, err))
         return -1;
+    if (r->memory_swappiness >= 0 || r->disable_oom_killer)
+        return err__set(err, "cgroup: v2 has no per-cgroup swappiness or OOM-killer switch");
     if (r->pids_limit != -1 && (r->pids_limit <= 0 ? write_file(d, "pids.max", "max", err)
                                                    : set_num(d, "pids.max", r->pids_limit, err)))
         return -1;
@@ -391,11 +412,13 @@ static int apply_v2(const struct ct_cgroup *cg, const struct ct_resources *r, st
 bool ct_cgroup__resources_set(const struct ct_resources *r)
 {
     return r->memory_limit >= 0 || r->memory_swap >= 0 || r->memory_reservation >= 0 ||
-           r->cpu_quota >= 0 || r->cpu_period || r->cpu_shares || r->cpuset_cpus ||
-           r->cpuset_mems || r->pids_limit != -1 || r->blkio_weight;
+           r->memory_swappiness >= 0 || r->disable_oom_killer || r->cpu_quota >= 0 ||
+           r->cpu_period || r->cpu_shares || r->cpuset_cpus || r->cpuset_mems ||
+           r->pids_limit != -1 || r->blkio_weight;
 }
 
-int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res, struct err *err)
+int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res,
+                      const struct ct_device *nodes, size_t n_nodes, struct err *err)
 {
     char d[PATH_MAX];
     if (!cg->path[0])
@@ -416,7 +439,7 @@ int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res
         if (!strcmp(v1_controllers[i], "cpuset"))
             v1_cpuset_inherit(d, root_len);
     }
-    return apply_v1(cg, res, err);
+    return apply_v1(cg, res, nodes, n_nodes, err);
 }
 
 int ct_cgroup__attach(const struct ct_cgroup *cg, pid_t pid, struct err *err)

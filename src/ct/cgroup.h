@@ -42,8 +42,13 @@ int ct_cgroup__init(struct ct_cgroup *cg, const char *cgroups_path, const char *
                     struct err *err);
 /* True when the config asks for any limit. */
 bool ct_cgroup__resources_set(const struct ct_resources *r);
-/* Creates the cgroup in every hierarchy and applies the limits (nothing for path ""). */
-int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res, struct err *err);
+/*
+ * Creates the cgroup in every hierarchy and applies the limits (nothing for
+ * path ""); the device nodes of linux.devices are allowed in the v1 device
+ * controller.
+ */
+int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res,
+                      const struct ct_device *nodes, size_t n_nodes, struct err *err);
 /* Moves PID into it (all hierarchies). */
 int ct_cgroup__attach(const struct ct_cgroup *cg, pid_t pid, struct err *err);
 int ct_cgroup__stats(const struct ct_cgroup *cg, struct ct_cgroup_stats *st, struct err *err);

@@ -90,7 +90,7 @@ struct init_args {
     const struct ct_create_opts *o;
     const struct ct_cgroup *cg;
     const char *rootfs;
-    int state_fd; /* the state directory (O_PATH), opened by the parent: reaches exec.fifo */
+    int state_fd;   /* the state directory (O_PATH), opened by the parent: reaches exec.fifo */
     int console_fd; /* connected to --console-socket by the parent, or -1 */
     int sync;
 };
@@ -246,7 +246,7 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         goto fail;
     if (geteuid() != 0 && !ct_cgroup__resources_set(&spec->resources))
         cg.path[0] = 0; /* an unprivileged user cannot make cgroups here: none without limits */
-    if (ct_cgroup__create(&cg, &spec->resources, err))
+    if (ct_cgroup__create(&cg, &spec->resources, spec->devices, spec->n_devices, err))
         goto fail_cg;
     cg_made = true;
     ct_fmt(fifo, sizeof(fifo), "%s/exec.fifo", dir);
@@ -295,8 +295,11 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         goto fail_kill;
     if (o->after_spawn && o->after_spawn(pid, o->after_spawn_arg, err))
         goto fail_kill;
-    state = hook_state(o->id, "creating", pid, o->bundle, spec->annotations_json);
+    /* prestart (deprecated) sees "created", as crun shows it; createRuntime "creating" */
+    state = hook_state(o->id, "created", pid, o->bundle, spec->annotations_json);
     int hrc = ct_hooks__run(spec, CT_HOOK_PRESTART, state, err);
+    free(state);
+    state = hook_state(o->id, "creating", pid, o->bundle, spec->annotations_json);
     if (!hrc)
         hrc = ct_hooks__run(spec, CT_HOOK_CREATE_RUNTIME, state, err);
     free(state);

@@ -207,6 +207,44 @@ static int make_devices(const char *rootfs, bool in_userns, struct err *err)
     return 0;
 }
 
+/* linux.devices: each node made (or bound from the same host path inside a user namespace). */
+static int make_config_devices(const struct ct_spec *spec, const char *rootfs, bool in_userns,
+                               struct err *err)
+{
+    for (size_t i = 0; i < spec->n_devices; i++) {
+        const struct ct_device *d = &spec->devices[i];
+        char p[PATH_MAX];
+        ct_fmt(p, sizeof(p), "%s%s", rootfs, d->path);
+        char dir[PATH_MAX];
+        ct_fmt(dir, sizeof(dir), "%s", p);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = 0;
+            mkdirs(dir, 0755);
+        }
+        unlink(p);
+        mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        mode_t mode = d->has_mode ? (d->file_mode & 07777) : 0666;
+        if (!in_userns || type == S_IFIFO) {
+            if (mknod(p, type | mode, makedev(d->major, d->minor)) < 0)
+                return err__set_errno(err, errno, "rootfs: cannot make device %s", d->path);
+        } else {
+            int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+            if (fd < 0)
+                return err__set_errno(err, errno, "rootfs: cannot create %s", p);
+            close(fd);
+            if (mount(d->path, p, NULL, MS_BIND, NULL) < 0)
+                return err__set_errno(err, errno, "rootfs: cannot bind device %s", d->path);
+            continue;
+        }
+        chmod(p, mode); /* past the umask */
+        if ((d->has_uid || d->has_gid) &&
+            chown(p, d->has_uid ? d->uid : (uid_t)-1, d->has_gid ? d->gid : (gid_t)-1) < 0)
+            return err__set_errno(err, errno, "rootfs: cannot chown device %s", d->path);
+    }
+    return 0;
+}
+
 static bool has_mount_at(const struct ct_spec *spec, const char *dest)
 {
     for (size_t i = 0; i < spec->n_mounts; i++)
@@ -215,19 +253,55 @@ static bool has_mount_at(const struct ct_spec *spec, const char *dest)
     return false;
 }
 
+/*
+ * pivot_root refuses a new root whose parent mount is shared (a shared
+ * rootfsPropagation makes it so): make the mount that holds ROOTFS private,
+ * found as the longest mount point above it in /proc/self/mountinfo.
+ */
+static int parent_mount_private(const char *rootfs, struct err *err)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return err__set_errno(err, errno, "rootfs: cannot read /proc/self/mountinfo");
+    char line[4096], best[PATH_MAX] = "/";
+    size_t best_len = 1;
+    while (fgets(line, sizeof(line), f)) {
+        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
+        char mp[PATH_MAX];
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+            continue;
+        size_t len = strlen(mp);
+        if (len > best_len && !strncmp(rootfs, mp, len) &&
+            (rootfs[len] == '/' || rootfs[len] == 0)) {
+            ct_fmt(best, sizeof(best), "%s", mp);
+            best_len = len;
+        }
+    }
+    fclose(f);
+    if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+        return err__set_errno(err, errno, "rootfs: cannot make %s private", best);
+    return 0;
+}
+
 int ct_rootfs__enter(const struct ct_spec *spec, const char *rootfs, const struct ct_cgroup *cg,
                      bool in_userns, const char *console, struct err *err)
 {
     unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation : MS_SLAVE | MS_REC;
-    if (mount(NULL, "/", NULL, MS_REC | (prop & PROPAGATION_MASK), NULL) < 0)
+    /* an unbindable tree cannot give the rootfs bind: private now, unbindable after the pivot */
+    unsigned long first = prop & MS_UNBINDABLE ? MS_PRIVATE : prop & PROPAGATION_MASK;
+    if (mount(NULL, "/", NULL, MS_REC | first, NULL) < 0)
         return err__set_errno(err, errno, "rootfs: cannot make / %s",
                               prop & MS_SHARED ? "shared" : "private");
+    if ((prop & MS_SHARED) && parent_mount_private(rootfs, err))
+        return -1;
     if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return err__set_errno(err, errno, "rootfs: cannot bind %s on itself", rootfs);
     for (size_t i = 0; i < spec->n_mounts; i++)
         if (do_mount(&spec->mounts[i], rootfs, cg, err))
             return -1;
     if (has_mount_at(spec, "/dev") && make_devices(rootfs, in_userns, err))
+        return -1;
+    if (make_config_devices(spec, rootfs, in_userns, err))
         return -1;
     if (console) {
         char p[PATH_MAX];
@@ -247,6 +321,10 @@ int ct_rootfs__enter(const struct ct_spec *spec, const char *rootfs, const struc
         return err__set_errno(err, errno, "rootfs: cannot detach the old root");
     if (chdir("/") < 0)
         return err__set_errno(err, errno, "rootfs: chdir /");
+    /* the root itself gets the propagation asked for */
+    if ((prop & (MS_SHARED | MS_UNBINDABLE)) &&
+        mount(NULL, "/", NULL, MS_REC | (prop & PROPAGATION_MASK), NULL) < 0)
+        return err__set_errno(err, errno, "rootfs: cannot set the propagation of /");
     return 0;
 }
 

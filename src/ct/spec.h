@@ -136,6 +136,8 @@ struct ct_device_rule {
 /* linux.resources: -1 (or 0 for the weights) means not set. */
 struct ct_resources {
     int64_t memory_limit, memory_swap, memory_reservation;
+    int64_t memory_swappiness; /* 0-100, -1 unset */
+    bool disable_oom_killer;
     int64_t cpu_quota;
     uint64_t cpu_period, cpu_shares;
     const char *cpuset_cpus, *cpuset_mems;
@@ -143,6 +145,15 @@ struct ct_resources {
     uint16_t blkio_weight;
     struct ct_device_rule *devices;
     size_t n_devices;
+};
+
+/* linux.devices: a node to make in the container's /dev (config-linux.md#devices). */
+struct ct_device {
+    const char *path;
+    char type; /* 'c', 'b', 'u' (unbuffered char), 'p' (fifo) */
+    int64_t major, minor;
+    uint32_t file_mode, uid, gid;
+    bool has_mode, has_uid, has_gid;
 };
 
 struct ct_sysctl {
@@ -162,6 +173,8 @@ struct ct_spec {
     size_t n_uid_maps, n_gid_maps;
     const char *cgroups_path;
     struct ct_resources resources;
+    struct ct_device *devices;
+    size_t n_devices;
     struct ct_sysctl *sysctls;
     size_t n_sysctls;
     const char **masked_paths;   /* NULL-terminated */

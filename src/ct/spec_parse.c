@@ -470,7 +470,7 @@ static int parse_namespaces(struct ct_spec *spec, json_object *list, struct err 
 static int parse_resources(struct ct_spec *spec, json_object *o, struct err *err)
 {
     struct ct_resources *r = &spec->resources;
-    r->memory_limit = r->memory_swap = r->memory_reservation = -1;
+    r->memory_limit = r->memory_swap = r->memory_reservation = r->memory_swappiness = -1;
     r->cpu_quota = -1;
     r->pids_limit = -1;
     if (!o)
@@ -481,6 +481,10 @@ static int parse_resources(struct ct_spec *spec, json_object *o, struct err *err
         get_int64(mem, "swap", &r->memory_swap, "linux.resources.memory.swap", err) ||
         get_int64(mem, "reservation", &r->memory_reservation, "linux.resources.memory.reservation",
                   err) ||
+        get_int64(mem, "swappiness", &r->memory_swappiness, "linux.resources.memory.swappiness",
+                  err) ||
+        get_bool(mem, "disableOOMKiller", &r->disable_oom_killer,
+                 "linux.resources.memory.disableOOMKiller", err) ||
         get_int64(cpu, "quota", &r->cpu_quota, "linux.resources.cpu.quota", err) ||
         get_uint64(cpu, "period", &r->cpu_period, "linux.resources.cpu.period", err) ||
         get_uint64(cpu, "shares", &r->cpu_shares, "linux.resources.cpu.shares", err) ||
@@ -488,6 +492,8 @@ static int parse_resources(struct ct_spec *spec, json_object *o, struct err *err
         get_string(cpu, "mems", &r->cpuset_mems, "linux.resources.cpu.mems", err) ||
         get_int64(pids, "limit", &r->pids_limit, "linux.resources.pids.limit", err))
         return -1;
+    if (r->memory_swappiness > 100)
+        return err__set(err, "config: linux.resources.memory.swappiness must be 0 to 100");
     if (blkio) {
         int64_t w = 0;
         if (get_int64(blkio, "weight", &w, "linux.resources.blockIO.weight", err))
@@ -664,6 +670,40 @@ static int parse_hooks(struct ct_spec *spec, json_object *o, struct err *err)
     return 0;
 }
 
+static int parse_devices(struct ct_spec *spec, json_object *list, struct err *err)
+{
+    if (!list)
+        return 0;
+    if (want_type(list, json_type_array, "linux.devices", err))
+        return -1;
+    spec->n_devices = json_object_array_length(list);
+    spec->devices = spec_alloc(spec, spec->n_devices * sizeof(*spec->devices));
+    for (size_t i = 0; i < spec->n_devices; i++) {
+        json_object *o = json_object_array_get_idx(list, i);
+        struct ct_device *d = &spec->devices[i];
+        const char *type = NULL;
+        d->major = d->minor = 0;
+        if (get_string(o, "path", &d->path, "linux.devices[].path", err) ||
+            get_string(o, "type", &type, "linux.devices[].type", err) ||
+            get_int64(o, "major", &d->major, "linux.devices[].major", err) ||
+            get_int64(o, "minor", &d->minor, "linux.devices[].minor", err))
+            return -1;
+        if (!d->path || strncmp(d->path, "/dev/", 5) || strstr(d->path, ".."))
+            return err__set(err, "config: linux.devices[%zu].path must be below /dev", i);
+        if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
+            return err__set(err, "config: linux.devices[%zu].type must be c, b, u or p", i);
+        d->type = type[0];
+        d->has_mode = get(o, "fileMode") != NULL;
+        d->has_uid = get(o, "uid") != NULL;
+        d->has_gid = get(o, "gid") != NULL;
+        if (get_u32(o, "fileMode", &d->file_mode, "linux.devices[].fileMode", err) ||
+            get_u32(o, "uid", &d->uid, "linux.devices[].uid", err) ||
+            get_u32(o, "gid", &d->gid, "linux.devices[].gid", err))
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_linux(struct ct_spec *spec, json_object *o, struct err *err)
 {
     parse_resources(spec, NULL, err); /* defaults */
@@ -676,6 +716,7 @@ static int parse_linux(struct ct_spec *spec, json_object *o, struct err *err)
         parse_idmaps(spec, get(o, "gidMappings"), &spec->gid_maps, &spec->n_gid_maps,
                      "linux.gidMappings", err) ||
         get_string(o, "cgroupsPath", &spec->cgroups_path, "linux.cgroupsPath", err) ||
+        parse_devices(spec, get(o, "devices"), err) ||
         parse_resources(spec, get(o, "resources"), err) ||
         get_strings(spec, o, "maskedPaths", &spec->masked_paths, "linux.maskedPaths", err) ||
         get_strings(spec, o, "readonlyPaths", &spec->readonly_paths, "linux.readonlyPaths", err) ||

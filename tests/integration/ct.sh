@@ -16,6 +16,8 @@
 #   unprivileged  a user's container (nobody's): its root is the user's own id,
 #              and with a range in /etc/subuid (bound over it in a private
 #              mount namespace) container ids 0-65535 are the subordinate ids
+#   net        two containers on one bridge (--net bridge:NAME --ip), in a network
+#              namespace of the test's own: one pings the other
 #   errors     bad input: one line, non-zero, nothing left behind
 set -euo pipefail
 [[ $# -eq 2 ]] || { echo "usage: $0 STRATA CASE" >&2; exit 2; }
@@ -27,6 +29,10 @@ ct_need_root
 if [[ $case == unprivileged && -z ${STRATA_CT_INNER:-} ]]; then
     # alone in a mount namespace, where /etc/subuid can be replaced
     STRATA_CT_INNER=1 exec unshare -m --propagation private "$0" "$@"
+fi
+if [[ $case == net && -z ${STRATA_CT_INNER:-} ]]; then
+    # in a network namespace of its own: its bridge and veths touch nothing of the host's
+    STRATA_CT_INNER=1 exec unshare -n "$0" "$@"
 fi
 
 tmp=$(mktemp -d)
@@ -172,6 +178,25 @@ unprivileged)
         && fail "an unprivileged container got a memory limit"
     grep -q "limits need root" "$tmp/err" || fail "refusal unclear"
     ;;
+net)
+    ip link set lo up
+    ip link add sbtest0 type bridge
+    ip link set sbtest0 up
+    "$strata" ct create "$name-a" --rootfs "$tmp/rootfs" --net bridge:sbtest0 --ip 10.99.0.2/24 -- sleep 100
+    "$strata" ct start "$name-a"
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" --net bridge:sbtest0 --ip 10.99.0.3/24 -- \
+        sh -c 'ip -4 addr show eth0 | grep inet; ping -c 2 -W 3 10.99.0.2'
+    out=$("$strata" ct start --attach "$name") && st=0 || st=$?
+    echo "$out"
+    "$strata" ct rm --force "$name-a"
+    [[ $st -eq 0 ]] || fail "ping from one container to the other failed ($st)"
+    grep -q 'inet 10.99.0.3/24' <<<"$out" || fail "eth0 does not have its --ip"
+    grep -q '2 packets received' <<<"$out" || fail "no replies"
+    [[ $(ip -o link show master sbtest0 | wc -l) -eq 0 ]] || fail "veths left on the bridge"
+    "$strata" ct create "$name-x" --rootfs "$tmp/rootfs" --net bridge:nosuchbr0 -- true 2>"$tmp/err" \
+        && fail "a missing bridge was accepted"
+    grep -q "no bridge nosuchbr0" "$tmp/err" || fail "missing bridge error unclear"
+    ;;
 errors)
     check() { # check WANT_STATUS ARGS... : one line on stderr, that status
         local want=$1 st=0
@@ -186,6 +211,8 @@ errors)
     check 1 create "bad/name" --rootfs "$tmp/rootfs" -- true
     check 1 create "$name" --rootfs "$tmp/rootfs" --memory 1K -- true
     check 1 create "$name" --rootfs "$tmp/rootfs" --volume relative:/x -- true
+    check 1 create "$name" --rootfs "$tmp/rootfs" --ip 10.0.0.1/24 -- true
+    check 1 create "$name" --rootfs "$tmp/rootfs" --net mynet -- true
     check 1 create "$name" --rootfs "$tmp/rootfs" -- /no/such/program
     "$strata" ct start "$name" 2>/dev/null && fail "a failed exec left a container"
     "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- true

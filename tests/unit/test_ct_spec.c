@@ -24,9 +24,11 @@ static const char *full_config =
     "{\"ociVersion\": \"1.0.2\","
     " \"root\": {\"path\": \"rootfs\", \"readonly\": true},"
     " \"hostname\": \"h1\","
-    " \"process\": {\"terminal\": false, \"user\": {\"uid\": 5, \"gid\": 6, \"additionalGids\": [7]},"
+    " \"process\": {\"terminal\": false, \"user\": {\"uid\": 5, \"gid\": 6, \"additionalGids\": "
+    "[7]},"
     "   \"args\": [\"sh\", \"-c\", \"true\"], \"env\": [\"PATH=/bin\"], \"cwd\": \"/tmp\","
-    "   \"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_CHOWN\"], \"ambient\": [\"CAP_KILL\"]},"
+    "   \"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_CHOWN\"], \"ambient\": "
+    "[\"CAP_KILL\"]},"
     "   \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 100, \"soft\": 50}],"
     "   \"noNewPrivileges\": true, \"oomScoreAdj\": 100},"
     " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
@@ -34,13 +36,18 @@ static const char *full_config =
     "    \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},"
     "   {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"/srv\","
     "    \"options\": [\"rbind\", \"ro\", \"rslave\"]}],"
-    " \"hooks\": {\"prestart\": [{\"path\": \"/bin/hook\", \"args\": [\"hook\", \"x\"], \"timeout\": 5}]},"
+    " \"hooks\": {\"prestart\": [{\"path\": \"/bin/hook\", \"args\": [\"hook\", \"x\"], "
+    "\"timeout\": 5}]},"
     " \"annotations\": {\"a\": \"b\"},"
-    " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/run/netns/x\"},"
+    " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": "
+    "\"/run/netns/x\"},"
     "     {\"type\": \"user\"}, {\"type\": \"mount\"}],"
     "   \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
     "   \"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
-    "   \"resources\": {\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 20},"
+    "   \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,"
+    "      \"fileMode\": 438, \"uid\": 0}],"
+    "   \"resources\": {\"memory\": {\"limit\": 67108864, \"swappiness\": 10,"
+    "      \"disableOOMKiller\": true}, \"pids\": {\"limit\": 20},"
     "     \"cpu\": {\"quota\": 50000, \"period\": 100000, \"shares\": 512},"
     "     \"blockIO\": {\"weight\": 300},"
     "     \"devices\": [{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, \"type\": \"c\","
@@ -91,6 +98,15 @@ static void parses_everything(void **state)
     assert_int_equal(s.n_uid_maps, 1);
     assert_int_equal(s.uid_maps[0].host_id, 100000);
     assert_int_equal(s.resources.memory_limit, 67108864);
+    assert_int_equal(s.resources.memory_swappiness, 10);
+    assert_true(s.resources.disable_oom_killer);
+    assert_int_equal(s.n_devices, 1);
+    assert_string_equal(s.devices[0].path, "/dev/fuse");
+    assert_int_equal(s.devices[0].type, 'c');
+    assert_int_equal(s.devices[0].minor, 229);
+    assert_int_equal(s.devices[0].file_mode, 0666);
+    assert_true(s.devices[0].has_uid);
+    assert_false(s.devices[0].has_gid);
     assert_int_equal(s.resources.pids_limit, 20);
     assert_int_equal(s.resources.cpu_quota, 50000);
     assert_int_equal(s.resources.cpu_shares, 512);
@@ -165,6 +181,15 @@ static void rejects_bad_configs(void **state)
     expect_error(MIN_HEAD MIN_PROC ", \"hooks\": {\"poststop\": [{\"path\": \"rel\"}]}}",
                  "absolute");
     expect_error(MIN_HEAD MIN_PROC ", \"hostname\": 5}", "hostname");
+    expect_error(MIN_HEAD MIN_PROC ", \"linux\": {\"devices\": [{\"path\": \"/etc/x\", "
+                                   "\"type\": \"c\"}]}}",
+                 "below /dev");
+    expect_error(MIN_HEAD MIN_PROC ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", "
+                                   "\"type\": \"z\"}]}}",
+                 "c, b, u or p");
+    expect_error(MIN_HEAD MIN_PROC ", \"linux\": {\"resources\": {\"memory\": "
+                                   "{\"swappiness\": 200}}}}",
+                 "swappiness");
 }
 
 static void default_config_parses(void **state)
@@ -172,9 +197,16 @@ static void default_config_parses(void **state)
     (void)state;
     const char *args[] = {"sleep", "1", NULL};
     struct ct_volume vol = {"/srv", "/data", true};
-    struct ct_default_opts o = {.root_path = "/r", .args = args, .hostname = "box", .ct = true,
-                                .memory = 64 << 20, .pids = 20, .cpus_milli = 1500,
-                                .io_weight = 100, .volumes = &vol, .n_volumes = 1};
+    struct ct_default_opts o = {.root_path = "/r",
+                                .args = args,
+                                .hostname = "box",
+                                .ct = true,
+                                .memory = 64 << 20,
+                                .pids = 20,
+                                .cpus_milli = 1500,
+                                .io_weight = 100,
+                                .volumes = &vol,
+                                .n_volumes = 1};
     char *text = ct_spec__default_json(&o);
     struct ct_spec s;
     struct err err;
