@@ -192,6 +192,11 @@ net)
     [[ $st -eq 0 ]] || fail "ping from one container to the other failed ($st)"
     grep -q 'inet 10.99.0.3/24' <<<"$out" || fail "eth0 does not have its --ip"
     grep -q '2 packets received' <<<"$out" || fail "no replies"
+    # the kernel tears a network namespace down in the background: the veths go soon after
+    for _ in $(seq 50); do
+        [[ $(ip -o link show master sbtest0 | wc -l) -eq 0 ]] && break
+        sleep 0.1
+    done
     [[ $(ip -o link show master sbtest0 | wc -l) -eq 0 ]] || fail "veths left on the bridge"
     "$strata" ct create "$name-x" --rootfs "$tmp/rootfs" --net bridge:nosuchbr0 -- true 2>"$tmp/err" \
         && fail "a missing bridge was accepted"
