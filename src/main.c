@@ -13,6 +13,11 @@ static void usage(FILE *out)
                  "\n"
                  "commands:\n"
                  "  run     boot a virtual machine (strata run --help)\n"
+                 "  ls      list the running VMs (--json)\n"
+                 "  info    show a running VM (strata info NAME [--json])\n"
+                 "  pause, resume, stop, kill NAME\n"
+                 "          manage a running VM (stop: ACPI power button, kill after a timeout)\n"
+                 "  console attach to a running VM's serial console (Ctrl-A X detaches)\n"
                  "  ct      containers: create, start, exec, stop, ls, ... (strata ct --help)\n"
                  "  oci     the OCI runtime command line (strata oci --help)\n");
 }
@@ -32,6 +37,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cli__run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ls"))
+        return cli__ls(argc - 1, argv + 1);
+    if (!strcmp(cmd, "console"))
+        return cli__console(argc - 1, argv + 1);
+    static const char *const vm_commands[] = {"pause", "resume", "stop", "kill", "info"};
+    for (size_t i = 0; i < sizeof(vm_commands) / sizeof(vm_commands[0]); i++)
+        if (!strcmp(cmd, vm_commands[i]))
+            return cli__vm_control(cmd, argc - 1, argv + 1);
     if (!strcmp(cmd, "ct"))
         return cli__ct(argc - 1, argv + 1);
     if (!strcmp(cmd, "oci"))

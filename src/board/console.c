@@ -11,8 +11,12 @@
  * On a terminal, stdin is in raw mode and Ctrl-A starts an escape, as in
  * QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h lists the
  * keys; other escapes are ignored. Input from a pipe or file is forwarded
- * as it is, and its end only ends the reader: the VM runs on. A closed
- * stdin means no reader at all.
+ * as it is, and its end only ends the reading of stdin: the VM runs on. A
+ * closed stdin is not read at all.
+ *
+ * The same thread accepts console-socket clients and reads their input
+ * (console__serve); the output callbacks, on vCPU threads, copy every byte
+ * into the history ring and to each client without blocking.
  */
 #include "board/console.h"
 
@@ -27,9 +31,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "devices/virtio/console.h"
 #include "util/term.h"
 
-#define CTRL_A 0x01
+#define CTRL_A      0x01
+#define MAX_CLIENTS 16
 
 struct console {
     struct machine *machine;
@@ -43,6 +53,18 @@ struct console {
     /* Input accepted from stdin but not yet by the UART. */
     uint8_t pending[256];
     size_t pending_off, pending_len;
+    bool stdin_open;
+
+    /* console__serve: the socket, its clients and the output they get */
+    int listen_fd;
+    bool quiet;
+    struct uart8250 *com1;
+    struct virtio_console *vc;
+    pthread_mutex_t out_lock; /* clients[], nclients, history */
+    int clients[MAX_CLIENTS];
+    unsigned nclients;
+    uint8_t history[CONSOLE_HISTORY];
+    uint64_t written; /* bytes ever output; history holds the last ones */
 };
 
 static void wake_reader(void *opaque)
@@ -117,16 +139,74 @@ static bool read_stdin(struct console *c)
     return true;
 }
 
+static void drop_client(struct console *c, unsigned i)
+{
+    pthread_mutex_lock(&c->out_lock);
+    close(c->clients[i]);
+    c->clients[i] = c->clients[--c->nclients];
+    pthread_mutex_unlock(&c->out_lock);
+}
+
+static void send_all(int fd, const uint8_t *bytes, size_t n)
+{
+    ssize_t w = send(fd, bytes, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)w; /* a client that does not keep up misses output; the guest never waits */
+}
+
+static void accept_client(struct console *c)
+{
+    int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    pthread_mutex_lock(&c->out_lock);
+    if (c->nclients == MAX_CLIENTS) {
+        pthread_mutex_unlock(&c->out_lock);
+        close(fd);
+        return;
+    }
+    /* The recent output, oldest first, so that the client sees where the console is. */
+    uint64_t have = c->written < CONSOLE_HISTORY ? c->written : CONSOLE_HISTORY;
+    size_t start = (size_t)((c->written - have) % CONSOLE_HISTORY);
+    size_t first = CONSOLE_HISTORY - start < have ? CONSOLE_HISTORY - start : (size_t)have;
+    send_all(fd, c->history + start, first);
+    send_all(fd, c->history, (size_t)have - first);
+    c->clients[c->nclients++] = fd;
+    pthread_mutex_unlock(&c->out_lock);
+}
+
+/* Reads a client's input into the pending buffer; false when it left. */
+static bool read_client(struct console *c, int fd)
+{
+    ssize_t n = read(fd, c->pending, sizeof(c->pending));
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN;
+    if (n == 0)
+        return false;
+    c->pending_off = 0;
+    c->pending_len = (size_t)n;
+    return true;
+}
+
 static void *reader_thread(void *arg)
 {
     struct console *c = arg;
     while (!atomic_load(&c->stop)) {
-        /* stdin is only watched once everything read before has gone to the UART. */
-        struct pollfd fds[2] = {
-            {.fd = c->wake[0], .events = POLLIN},
-            {.fd = STDIN_FILENO, .events = POLLIN},
-        };
-        nfds_t nfds = c->pending_len ? 1 : 2;
+        /* Sources are only watched once everything read before has gone to the device. */
+        struct pollfd fds[3 + MAX_CLIENTS];
+        int client_fd[MAX_CLIENTS];
+        nfds_t nfds = 0;
+        fds[nfds++] = (struct pollfd){.fd = c->wake[0], .events = POLLIN};
+        bool take = !c->pending_len;
+        fds[nfds++] =
+            (struct pollfd){.fd = take && c->stdin_open ? STDIN_FILENO : -1, .events = POLLIN};
+        pthread_mutex_lock(&c->out_lock);
+        fds[nfds++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
+        unsigned nclients = c->nclients;
+        for (unsigned i = 0; i < nclients; i++) {
+            client_fd[i] = c->clients[i];
+            fds[nfds++] = (struct pollfd){.fd = take ? c->clients[i] : -1, .events = POLLIN};
+        }
+        pthread_mutex_unlock(&c->out_lock);
         if (poll(fds, nfds, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -136,8 +216,25 @@ static void *reader_thread(void *arg)
             drain_wake_pipe(c);
         if (atomic_load(&c->stop))
             break;
-        if (!c->pending_len && nfds == 2 && fds[1].revents && !read_stdin(c))
-            break;
+        if (fds[2].revents & POLLIN)
+            accept_client(c);
+        if (take && fds[1].revents && !read_stdin(c))
+            c->stdin_open = false;
+        for (unsigned i = 0; i < nclients && !c->pending_len; i++) {
+            if (!fds[3 + i].revents)
+                continue;
+            if (!read_client(c, client_fd[i])) {
+                pthread_mutex_lock(&c->out_lock);
+                for (unsigned j = 0; j < c->nclients; j++)
+                    if (c->clients[j] == client_fd[i]) {
+                        pthread_mutex_unlock(&c->out_lock);
+                        drop_client(c, j);
+                        pthread_mutex_lock(&c->out_lock);
+                        break;
+                    }
+                pthread_mutex_unlock(&c->out_lock);
+            }
+        }
         if (c->pending_len)
             feed_input(c);
     }
@@ -159,6 +256,20 @@ static void com1_set_rx_ready(void *dev, void (*ready)(void *opaque), void *opaq
     uart8250__set_rx_ready(dev, ready, opaque);
 }
 
+static int start_reader(struct console *c, struct err *err)
+{
+    if (c->thread_started)
+        return 0;
+    if (pipe2(c->wake, O_NONBLOCK | O_CLOEXEC))
+        return err__set_errno(err, errno, "console: cannot create a pipe");
+    c->input.set_rx_ready(c->input.dev, wake_reader, c);
+    int rc = pthread_create(&c->thread, NULL, reader_thread, c);
+    if (rc)
+        return err__set_errno(err, rc, "console: cannot start the input thread");
+    c->thread_started = true;
+    return 0;
+}
+
 struct console *console__create(struct machine *m, struct uart8250 *com1,
                                 const struct console_input *input, struct err *err)
 {
@@ -176,28 +287,109 @@ struct console *console__create(struct machine *m, struct uart8250 *com1,
     c->machine = m;
     c->input = input ? *input : com1_input;
     c->wake[0] = c->wake[1] = -1;
+    c->listen_fd = -1;
+    pthread_mutex_init(&c->out_lock, NULL);
     if (!stdin_is_open())
-        return c; /* output only */
+        return c; /* output only, until console__serve */
 
+    c->stdin_open = true;
     c->is_tty = isatty(STDIN_FILENO);
-    if (pipe2(c->wake, O_NONBLOCK | O_CLOEXEC)) {
-        err__set_errno(err, errno, "console: cannot create a pipe");
-        goto fail;
-    }
     if (c->is_tty && term__raw_mode(STDIN_FILENO, err))
         goto fail;
-    c->input.set_rx_ready(c->input.dev, wake_reader, c);
-    int rc = pthread_create(&c->thread, NULL, reader_thread, c);
-    if (rc) {
-        err__set_errno(err, rc, "console: cannot start the input thread");
+    if (start_reader(c, err))
         goto fail;
-    }
-    c->thread_started = true;
     return c;
 
 fail:
     console__destroy(c);
     return NULL;
+}
+
+static void write_stdout(const uint8_t *bytes, size_t n)
+{
+    while (n) {
+        ssize_t w = write(STDOUT_FILENO, bytes, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* a closed stdout loses the output */
+        bytes += w;
+        n -= (size_t)w;
+    }
+}
+
+static void stdout_byte(void *opaque, uint8_t byte)
+{
+    (void)opaque;
+    write_stdout(&byte, 1);
+}
+
+static void discard_byte(void *opaque, uint8_t byte)
+{
+    (void)opaque;
+    (void)byte;
+}
+
+static void discard_bytes(void *opaque, const uint8_t *bytes, size_t n)
+{
+    (void)opaque;
+    (void)bytes;
+    (void)n;
+}
+
+/* The devices' output: stdout unless quiet, the history, every client. */
+static void output(void *opaque, const uint8_t *bytes, size_t n)
+{
+    struct console *c = opaque;
+    if (!c->quiet)
+        write_stdout(bytes, n);
+    pthread_mutex_lock(&c->out_lock);
+    for (size_t i = 0; i < n; i++)
+        c->history[(c->written + i) % CONSOLE_HISTORY] = bytes[i];
+    c->written += n;
+    for (unsigned i = 0; i < c->nclients; i++)
+        send_all(c->clients[i], bytes, n);
+    pthread_mutex_unlock(&c->out_lock);
+}
+
+static void output_byte(void *opaque, uint8_t byte)
+{
+    output(opaque, &byte, 1);
+}
+
+int console__serve(struct console *c, const char *path, struct uart8250 *com1,
+                   struct virtio_console *vc, bool quiet, struct err *err)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(addr.sun_path))
+        return err__set(err, "console socket path too long: %s", path);
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return err__set_errno(err, errno, "console socket");
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
+        listen(fd, 4) < 0) {
+        err__set_errno(err, errno, "cannot listen on %s", path);
+        close(fd);
+        return -1;
+    }
+    c->quiet = quiet;
+    c->com1 = com1;
+    c->vc = vc;
+    if (com1)
+        uart8250__set_tx(com1, output_byte, c);
+    if (vc)
+        virtio_console__set_tx(vc, output, c);
+    if (c->thread_started) { /* the reader picks the socket up on its next round */
+        pthread_mutex_lock(&c->out_lock);
+        c->listen_fd = fd;
+        pthread_mutex_unlock(&c->out_lock);
+        wake_reader(c);
+        return 0;
+    }
+    c->listen_fd = fd;
+    return start_reader(c, err);
 }
 
 void console__destroy(struct console *c)
@@ -214,6 +406,16 @@ void console__destroy(struct console *c)
     for (int i = 0; i < 2; i++)
         if (c->wake[i] >= 0)
             close(c->wake[i]);
+    if (c->com1)
+        uart8250__set_tx(c->com1, c->quiet ? discard_byte : stdout_byte, NULL);
+    if (c->vc)
+        virtio_console__set_tx(c->vc, c->quiet ? discard_bytes : NULL, NULL);
+    if (c->listen_fd >= 0)
+        close(c->listen_fd);
+    while (c->nclients)
+        close(c->clients[--c->nclients]);
+    c->listen_fd = -1;
+    pthread_mutex_destroy(&c->out_lock);
     term__restore();
     free(c);
 }

@@ -7,10 +7,18 @@
  * its bytes to the console device (COM1, or virtio-console with
  * --console virtio); Ctrl-A X quits the VM, Ctrl-A Ctrl-A sends
  * a literal Ctrl-A, as in QEMU.
+ *
+ * console__serve also offers the console on a Unix socket (the VM's
+ * console.sock, `strata console NAME`): each client first gets the last
+ * CONSOLE_HISTORY bytes of output, then all new output; what it sends is
+ * input, as from the terminal but without escapes (the client handles its
+ * own keys, and leaving detaches only it). A client that does not read is
+ * skipped, never waited for: output to stdout alone is back-pressured.
  */
 #ifndef STRATA_BOARD_CONSOLE_H
 #define STRATA_BOARD_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +42,18 @@ struct console;
  */
 struct console *console__create(struct machine *m, struct uart8250 *com1,
                                 const struct console_input *input, struct err *err);
+#define CONSOLE_HISTORY 16384
+
+struct virtio_console;
+
+/*
+ * Serves the console on a Unix socket at path (mode 0600) as well; the
+ * devices' output (com1's, and vc's when not NULL) goes to the clients and,
+ * unless quiet, to stdout.
+ */
+int console__serve(struct console *c, const char *path, struct uart8250 *com1,
+                   struct virtio_console *vc, bool quiet, struct err *err);
+
 /* Stops the reader thread and gives the terminal back; NULL is fine. */
 void console__destroy(struct console *c);
 

@@ -100,3 +100,9 @@ void vm__destroy(struct vm *vm)
     free(vm->cmdline);
     free(vm);
 }
+
+int vm__power_button(struct vm *vm, struct err *err)
+{
+    (void)vm;
+    return err__set(err, "the board has no power button");
+}

@@ -78,6 +78,8 @@ int vm__run(struct vm *vm, double timeout_s);
 void vm__pause(struct vm *vm);
 void vm__resume(struct vm *vm);
 void vm__destroy(struct vm *vm);
+/* Presses the ACPI power button (the guest decides what to do); -1 if the board has none. */
+int vm__power_button(struct vm *vm, struct err *err);
 
 /* With the VM paused (or not yet run): copies every vCPU's and device's state. */
 int vm__save(struct vm *vm, struct vm_state *st, struct err *err);

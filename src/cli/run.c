@@ -4,12 +4,17 @@
  * (board/vm.h), create the VM from it, run it to the end and return how it
  * ended as the exit status (docs/cli.md). No device is built here.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "board/serve.h"
 #include "board/vm.h"
 #include "cli/cli.h"
 #include "cli/default_guest.h"
@@ -30,6 +35,8 @@ struct run_options {
     unsigned ncpus;
     double timeout_s;
     struct virtio_options virtio;
+    const char *name;
+    bool detach;
 };
 
 static void usage(FILE *out)
@@ -58,6 +65,10 @@ static void usage(FILE *out)
             "  --console serial|virtio  where the terminal's input goes: COM1 (default)\n"
             "                         or virtio-console (the guest's hvc0)\n"
             "  --rng                  a virtio-rng device fed from the host's getrandom()\n"
+            "  --name NAME            the VM's name for strata ls, console, stop, ...\n"
+            "                         (default: generated, vm-XXXX)\n"
+            "  --detach               run in the background: print the name and return;\n"
+            "                         `strata console NAME` attaches to its console\n"
             "  -h, --help             show this help\n"
             "\n"
             "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
@@ -90,7 +101,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_TIMEOUT,
         OPT_DISK,
         OPT_CONSOLE,
-        OPT_RNG
+        OPT_RNG,
+        OPT_NAME,
+        OPT_DETACH
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -103,6 +116,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"disk", required_argument, NULL, OPT_DISK},
         {"console", required_argument, NULL, OPT_CONSOLE},
         {"rng", no_argument, NULL, OPT_RNG},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"detach", no_argument, NULL, OPT_DETACH},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -142,6 +157,14 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             o->virtio.console = !strcmp(optarg, "virtio");
             break;
         case OPT_RNG: o->virtio.rng = true; break;
+        case OPT_NAME: {
+            struct err err;
+            if (registry__check_name(optarg, &err))
+                return usage_error("%s", err.msg);
+            o->name = optarg;
+            break;
+        }
+        case OPT_DETACH: o->detach = true; break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -221,12 +244,96 @@ static const struct engine_ops *choose_engine(const char *name, char *auto_reaso
     return engines__find(name);
 }
 
+/*
+ * --detach: the process forks before anything else; the parent waits for
+ * the child's word through a pipe ("ok NAME" once the VM is published, or
+ * nothing when it failed, its error already on stderr) and prints the
+ * name. Returns the write end in the child, or -1 in the parent with
+ * *status set.
+ */
+static int detach(int *status)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC)) {
+        log__msg("cannot create a pipe: %s", strerror(errno));
+        *status = EXIT_STATUS_HOST_ERROR;
+        return -1;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        log__msg("cannot fork: %s", strerror(errno));
+        *status = EXIT_STATUS_HOST_ERROR;
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        setsid();
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+            close(null);
+        }
+        return p[1];
+    }
+    close(p[1]);
+    char buf[128] = {0};
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    close(p[0]);
+    if (!strncmp(buf, "ok ", 3)) {
+        printf("%s", buf + 3);
+        *status = 0;
+        return -1;
+    }
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        continue;
+    *status = WIFEXITED(ws) && WEXITSTATUS(ws) ? WEXITSTATUS(ws) : EXIT_STATUS_HOST_ERROR;
+    return -1;
+}
+
+/* The detached VM is up: tells the parent its name and sends diagnostics to its log. */
+static void detached(int ready_fd, const struct vm_serve *serve, const char *name)
+{
+    char path[PATH_MAX];
+    if (!registry__path(&serve->reg, "log", path, sizeof(path), NULL)) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+    }
+    dprintf(ready_fd, "ok %s\n", name);
+    close(ready_fd);
+}
+
 static int run_vm(struct run_options *o)
 {
     char auto_reason[160];
     struct err err = {0};
     struct default_guest guest;
     char *cmdline = NULL;
+    int ready_fd = -1, status = 0;
+    if (o->detach && (ready_fd = detach(&status)) < 0)
+        return status;
+    char name[REGISTRY_NAME_MAX];
+    if (o->name)
+        snprintf(name, sizeof(name), "%s", o->name);
+    else if (registry__generate_name(name, sizeof(name), &err))
+        name[0] = 0;
+    if (!name[0] && o->detach) {
+        log__msg("%s", err.msg);
+        return EXIT_STATUS_HOST_ERROR;
+    }
     if (complete_boot_config(o, &guest, &cmdline, &err)) {
         log__msg("%s", err.msg);
         return EXIT_STATUS_HOST_ERROR;
@@ -245,10 +352,23 @@ static int run_vm(struct run_options *o)
         log__msg("%s", err.msg);
         return EXIT_STATUS_HOST_ERROR;
     }
+    struct vm_serve serve = {0};
+    bool served = name[0] && !vm_serve__start(&serve, vm, name, &cfg, o->detach, &err);
+    if (!served && (o->name || o->detach)) {
+        log__msg("%s", err.msg);
+        vm__destroy(vm);
+        return EXIT_STATUS_HOST_ERROR;
+    }
+    if (!served) /* an unnamed foreground VM still runs, unmanaged */
+        log__msg("no control socket: %s", err.msg);
     if (auto_reason[0])
         log__msg("%s", auto_reason);
+    if (ready_fd >= 0)
+        detached(ready_fd, &serve, name);
     fflush(stdout);
-    int status = vm__run(vm, o->timeout_s);
+    status = vm__run(vm, o->timeout_s);
+    if (served)
+        vm_serve__end(&serve, status);
     vm__destroy(vm);
     return status;
 }

@@ -32,12 +32,14 @@ enum machine_stop_reason {
     MACHINE_STOP_FAILURE,  /* guest or engine failure: status 125 */
     MACHINE_STOP_USER,     /* the user quit from the console (Ctrl-A X): status 0 */
     MACHINE_STOP_POWEROFF, /* ACPI S5 (the guest's poweroff): status 0 */
+    MACHINE_STOP_KILLED,   /* `strata kill`, or `strata stop` past its timeout: status 137 */
 };
 
 #define EXIT_STATUS_HOST_ERROR 1
 #define EXIT_STATUS_USAGE      2
 #define EXIT_STATUS_TIMEOUT    124
 #define EXIT_STATUS_FAILURE    125
+#define EXIT_STATUS_KILLED     137 /* as a shell reports a process ended by SIGKILL */
 
 struct machine {
     struct guest_memory mem;

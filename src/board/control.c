@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+/* control.c - the control thread: acting on parsed requests (see control.h). */
+#include "board/control.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+struct vm_control {
+    struct vm *vm;
+    char *name;
+    char *console_path;
+    const char *engine;
+    unsigned ncpus;
+    uint64_t ram_size;
+    struct virtio_options disks; /* copies: path, readonly */
+    struct timespec started;
+    time_t started_wall;
+
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct api_call *queue, **tail;
+    bool finishing;
+    bool ended;  /* the thread is gone: calls are refused at once */
+    bool paused; /* by a request */
+    struct api_server *server;
+};
+
+typedef void handler_fn(struct vm_control *c, struct api_call *call);
+
+static void emit_state(struct vm_control *c, const char *state)
+{
+    struct json_object *d = json_object_new_object();
+    json_object_object_add(d, "state", json_object_new_string(state));
+    api_server__event(c->server, "state", d);
+}
+
+static const char *state_name(struct vm_control *c)
+{
+    if (machine__stopped(&c->vm->machine))
+        return "stopping";
+    return c->paused ? "paused" : "running";
+}
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void do_info(struct vm_control *c, struct api_call *call)
+{
+    struct json_object *r = json_object_new_object();
+    json_object_object_add(r, "name", json_object_new_string(c->name));
+    json_object_object_add(r, "type", json_object_new_string("vm"));
+    json_object_object_add(r, "engine", json_object_new_string(c->engine));
+    json_object_object_add(r, "cpus", json_object_new_int((int)c->ncpus));
+    json_object_object_add(r, "memory", json_object_new_int64((int64_t)c->ram_size));
+    json_object_object_add(r, "state", json_object_new_string(state_name(c)));
+    json_object_object_add(r, "uptime", json_object_new_double(seconds_since(&c->started)));
+    json_object_object_add(r, "started", json_object_new_int64((int64_t)c->started_wall));
+    json_object_object_add(r, "pid", json_object_new_int((int)getpid()));
+    struct json_object *disks = json_object_new_array();
+    for (unsigned i = 0; i < c->disks.ndisks; i++) {
+        const struct block_options *b = &c->disks.disks[i].image;
+        struct json_object *d = json_object_new_object();
+        struct stat st;
+        json_object_object_add(d, "path", json_object_new_string(b->path));
+        json_object_object_add(d, "readonly", json_object_new_boolean(b->readonly));
+        if (!stat(b->path, &st))
+            json_object_object_add(d, "size", json_object_new_int64((int64_t)st.st_size));
+        json_object_array_add(disks, d);
+    }
+    json_object_object_add(r, "disks", disks);
+    json_object_object_add(r, "nics", json_object_new_array());
+    if (c->console_path)
+        json_object_object_add(r, "console", json_object_new_string(c->console_path));
+    call->result = r;
+    call->ok = true;
+}
+
+static void do_pause(struct vm_control *c, struct api_call *call)
+{
+    if (!c->paused) {
+        vm__pause(c->vm);
+        c->paused = true;
+        emit_state(c, "paused");
+    }
+    call->ok = true;
+}
+
+static void do_resume(struct vm_control *c, struct api_call *call)
+{
+    if (c->paused) {
+        vm__resume(c->vm);
+        c->paused = false;
+        emit_state(c, "running");
+    }
+    call->ok = true;
+}
+
+static void do_kill(struct vm_control *c, struct api_call *call)
+{
+    machine__stop(&c->vm->machine, MACHINE_STOP_KILLED, EXIT_STATUS_KILLED);
+    call->ok = true;
+}
+
+/* Presses the power button and waits for the guest to power off; kills it after the timeout. */
+static void do_stop(struct vm_control *c, struct api_call *call)
+{
+    struct machine *m = &c->vm->machine;
+    struct err err;
+    const char *how = "powered off";
+    do_resume(c, call); /* a paused guest cannot see the button */
+    if (vm__power_button(c->vm, &err)) {
+        log__debug("stop: %s: killing the vm", err.msg);
+        how = "killed: the vm has no power button";
+        machine__stop(m, MACHINE_STOP_KILLED, EXIT_STATUS_KILLED);
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!machine__stopped(m)) {
+        if (seconds_since(&t0) >= call->req.stop.timeout_s) {
+            how = "killed: the guest did not power off in time";
+            machine__stop(m, MACHINE_STOP_KILLED, EXIT_STATUS_KILLED);
+            break;
+        }
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    if (atomic_load(&m->stop_reason) != MACHINE_STOP_POWEROFF &&
+        atomic_load(&m->stop_reason) != MACHINE_STOP_KILLED)
+        how = "ended on its own";
+    struct json_object *r = json_object_new_object();
+    json_object_object_add(r, "how", json_object_new_string(how));
+    call->result = r;
+    call->ok = true;
+}
+
+static handler_fn *const handlers[API_CMD_COUNT] = {
+    [API_CMD_INFO] = do_info, [API_CMD_PAUSE] = do_pause, [API_CMD_RESUME] = do_resume,
+    [API_CMD_STOP] = do_stop, [API_CMD_KILL] = do_kill,
+};
+
+static void *control_thread(void *arg)
+{
+    struct vm_control *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->queue && !c->finishing)
+            pthread_cond_wait(&c->changed, &c->lock);
+        if (!c->queue)
+            break;
+        struct api_call *call = c->queue;
+        if (!(c->queue = call->next))
+            c->tail = &c->queue;
+        call->next = NULL;
+        pthread_mutex_unlock(&c->lock);
+        handler_fn *h = call->req.cmd < API_CMD_COUNT ? handlers[call->req.cmd] : NULL;
+        if (c->finishing && call->req.cmd != API_CMD_INFO && call->req.cmd != API_CMD_STOP &&
+            call->req.cmd != API_CMD_KILL)
+            err__set(&call->error, "the vm has ended");
+        else if (h)
+            h(c, call);
+        else
+            err__set(&call->error, "%s: not supported by this vm", api_cmd__name(call->req.cmd));
+        api_call__done(call);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static void submit(void *opaque, struct api_call *call)
+{
+    struct vm_control *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    if (c->ended) {
+        pthread_mutex_unlock(&c->lock);
+        err__set(&call->error, "the vm has ended");
+        api_call__done(call);
+        return;
+    }
+    *c->tail = call;
+    c->tail = &call->next;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+struct api_handler vm_control__handler(struct vm_control *c)
+{
+    return (struct api_handler){.submit = submit, .opaque = c};
+}
+
+void vm_control__set_server(struct vm_control *c, struct api_server *s)
+{
+    c->server = s;
+}
+
+struct vm_control *vm_control__create(struct vm *vm, const struct vm_control_info *info,
+                                      struct err *err)
+{
+    struct vm_control *c = calloc(1, sizeof(*c));
+    if (!c) {
+        err__set(err, "out of memory");
+        return NULL;
+    }
+    c->vm = vm;
+    c->name = strdup(info->name);
+    c->console_path = info->console_path ? strdup(info->console_path) : NULL;
+    c->engine = info->cfg->engine->name;
+    c->ncpus = info->cfg->ncpus;
+    c->ram_size = info->cfg->ram_size;
+    for (unsigned i = 0; i < info->cfg->virtio.ndisks; i++) {
+        const struct block_options *b = &info->cfg->virtio.disks[i].image;
+        struct virtio_blk_params *d = &c->disks.disks[c->disks.ndisks];
+        if (!(c->disks.disk_specs[c->disks.ndisks] = strdup(b->path)))
+            break;
+        d->image.path = c->disks.disk_specs[c->disks.ndisks++];
+        d->image.readonly = b->readonly;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    c->started_wall = time(NULL);
+    c->tail = &c->queue;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->changed, NULL);
+    int rc = pthread_create(&c->thread, NULL, control_thread, c);
+    if (rc) {
+        err__set_errno(err, rc, "cannot start the control thread");
+        vm_control__destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+static const char *reason_name(int reason)
+{
+    switch (reason) {
+    case MACHINE_STOP_EXIT: return "exit";
+    case MACHINE_STOP_RESET: return "reset";
+    case MACHINE_STOP_TIMEOUT: return "timeout";
+    case MACHINE_STOP_FAILURE: return "failure";
+    case MACHINE_STOP_USER: return "quit";
+    case MACHINE_STOP_POWEROFF: return "poweroff";
+    case MACHINE_STOP_KILLED: return "killed";
+    }
+    return "unknown";
+}
+
+void vm_control__finish(struct vm_control *c, int status)
+{
+    pthread_mutex_lock(&c->lock);
+    bool started = !c->finishing;
+    c->finishing = true;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+    if (!started)
+        return;
+    pthread_join(c->thread, NULL);
+    pthread_mutex_lock(&c->lock);
+    c->ended = true;
+    pthread_mutex_unlock(&c->lock);
+    struct json_object *d = json_object_new_object();
+    json_object_object_add(
+        d, "reason", json_object_new_string(reason_name(atomic_load(&c->vm->machine.stop_reason))));
+    json_object_object_add(d, "status", json_object_new_int(status));
+    api_server__event(c->server, "shutdown", d);
+}
+
+void vm_control__destroy(struct vm_control *c)
+{
+    if (!c)
+        return;
+    vm_control__finish(c, 0);
+    virtio_options__free(&c->disks);
+    pthread_cond_destroy(&c->changed);
+    pthread_mutex_destroy(&c->lock);
+    free(c->name);
+    free(c->console_path);
+    free(c);
+}
