@@ -19,7 +19,8 @@ static void usage(FILE *out)
                  "          manage a running VM (stop: ACPI power button, kill after a timeout)\n"
                  "  console attach to a running VM's serial console (Ctrl-A X detaches)\n"
                  "  ct      containers: create, start, exec, stop, ls, ... (strata ct --help)\n"
-                 "  oci     the OCI runtime command line (strata oci --help)\n");
+                 "  oci     the OCI runtime command line (strata oci --help)\n"
+                 "  img     create, inspect and convert disk images (strata img --help)\n");
 }
 
 int main(int argc, char **argv)
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
         return cli__ct(argc - 1, argv + 1);
     if (!strcmp(cmd, "oci"))
         return cli__oci(argc - 1, argv + 1);
+    if (!strcmp(cmd, "img"))
+        return cli__img(argc - 1, argv + 1);
     fprintf(stderr, "strata: unknown command '%s' (try 'strata --help')\n", cmd);
     return EXIT_STATUS_USAGE;
 }

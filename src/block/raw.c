@@ -28,6 +28,7 @@
 struct raw {
     struct block_backend base;
     int fd;
+    char *path;
     bool is_blockdev;
 };
 
@@ -153,9 +154,41 @@ static int raw_write_zeroes(struct block_backend *b, uint64_t offset, uint64_t l
     return write_zero_buffers(r, offset, len);
 }
 
+/* Holes (SEEK_HOLE) read as zeroes; everything else is data. */
+static int raw_block_status(struct block_backend *b, uint64_t offset, uint64_t len, uint64_t *pnum,
+                            unsigned *status)
+{
+    struct raw *r = raw_of(b);
+    *pnum = len;
+    *status = BLOCK_STATUS_DATA | BLOCK_STATUS_ALLOCATED;
+    if (r->is_blockdev)
+        return 0;
+    off_t data = lseek(r->fd, (off_t)offset, SEEK_DATA);
+    if (data < 0) {
+        if (errno == ENXIO) { /* only a hole up to the end */
+            *status = BLOCK_STATUS_ZERO | BLOCK_STATUS_ALLOCATED;
+            return 0;
+        }
+        return 0;
+    }
+    if ((uint64_t)data > offset) {
+        uint64_t n = (uint64_t)data - offset;
+        *pnum = n < len ? n : len;
+        *status = BLOCK_STATUS_ZERO | BLOCK_STATUS_ALLOCATED;
+        return 0;
+    }
+    off_t hole = lseek(r->fd, (off_t)offset, SEEK_HOLE);
+    if (hole > (off_t)offset) {
+        uint64_t n = (uint64_t)hole - offset;
+        *pnum = n < len ? n : len;
+    }
+    return 0;
+}
+
 static void raw_close(struct block_backend *b)
 {
     close(raw_of(b)->fd);
+    free(raw_of(b)->path);
     free(b);
 }
 
@@ -165,6 +198,7 @@ static const struct block_backend_ops raw_ops = {
     .flush = raw_flush,
     .discard = raw_discard,
     .write_zeroes = raw_write_zeroes,
+    .block_status = raw_block_status,
     .close = raw_close,
 };
 
@@ -192,6 +226,8 @@ struct block_backend *block_raw__open(const char *path, int fd, bool readonly, s
     r->base = (struct block_backend){
         .ops = &raw_ops, .format = "raw", .size = (uint64_t)size, .readonly = readonly};
     r->fd = fd;
+    r->path = strdup(path);
+    r->base.filename = r->path;
     r->is_blockdev = S_ISBLK(st.st_mode);
     return &r->base;
 }
