@@ -57,11 +57,19 @@ struct block_backend *block__open_chain(const struct block_options *o, unsigned 
         err__set(err, "disk '%s': unknown format '%s' (want raw or qcow2)", o->path, format);
         return NULL;
     }
-    int fd = open(o->path, (o->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    /* Non-blocking open: a FIFO named as an image must not hang strata. */
+    int fd = open(o->path, (o->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         err__set_errno(err, errno, "cannot open disk '%s'", o->path);
         return NULL;
     }
+    struct stat st;
+    if (fstat(fd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+        close(fd);
+        err__set(err, "disk '%s' is neither a file nor a block device", o->path);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (!format) {
         struct err why;
         int p = probe_fd(fd, &why);
@@ -69,9 +77,10 @@ struct block_backend *block__open_chain(const struct block_options *o, unsigned 
             format = "qcow2";
         } else {
             if (p < 0)
-                log__msg("warning: disk '%s' starts like a qcow2 image but its header is bad "
-                         "(%s): opened raw; say format=raw or format=qcow2",
-                         o->path, why.msg);
+                log_ratelimited(
+                    "warning: disk '%s' starts like a qcow2 image but its header is bad "
+                    "(%s): opened raw; say format=raw or format=qcow2",
+                    o->path, why.msg);
             format = "raw";
         }
     }

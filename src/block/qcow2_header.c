@@ -269,8 +269,9 @@ int qcow2__parse_snapshots(const uint8_t *buf, size_t len, uint32_t nb, unsigned
         if ((sn->l1_offset & ((1ull << cluster_bits) - 1)) || sn->l1_offset > file_size ||
             (uint64_t)sn->l1_size * 8 > QCOW2_MAX_L1_BYTES ||
             (uint64_t)sn->l1_size * 8 > file_size - sn->l1_offset) {
+            err__set(err, "qcow2 snapshot %" PRIu32 " has a bad L1 table", i);
             qcow2__free_snapshots(s, nb);
-            return err__set(err, "qcow2 snapshot '%s' has a bad L1 table", sn->name);
+            return -1;
         }
         off += (need + 7) & ~(size_t)7;
         if (off > len)

@@ -188,9 +188,10 @@ static int write_snapshot_table(struct qcow2 *q, struct qcow2_snapshot *sn, uint
     q->h.nb_snapshots = n;
     q->h.snapshots_offset = off;
     q->snapshots_len = len;
+    /* The new table is in use: failing to free the old one only leaks it. */
     if (old_len)
-        rc = qcow2__refcount_update(q, old_off, old_len, -1);
-    return rc;
+        (void)qcow2__refcount_update(q, old_off, old_len, -1);
+    return 0;
 }
 
 static struct qcow2_snapshot *find(struct qcow2 *q, const char *name)
@@ -243,7 +244,8 @@ int qcow2__snapshot_create(struct block_backend *b, const char *name, struct err
         if (!sn) {
             rc = -ENOMEM;
         } else {
-            memcpy(sn, q->snaps, n * sizeof(*sn));
+            if (n)
+                memcpy(sn, q->snaps, n * sizeof(*sn));
             uint64_t max_id = 0;
             for (uint32_t i = 0; i < n; i++) {
                 uint64_t id = strtoull(sn[i].id, NULL, 10);

@@ -106,7 +106,7 @@ int virtio_options__add_disk(struct virtio_options *o, const char *spec, struct 
         else {
             err__set(err,
                      "bad --disk '%s': unknown option '%s' (want readonly, id=NAME or "
-                     "format=raw)",
+                     "format=raw|qcow2)",
                      spec, opt);
             free(copy);
             return -1;

@@ -37,6 +37,7 @@ struct run_options {
     struct virtio_options virtio;
     const char *name;
     bool detach;
+    char root_param[32]; /* --root IMAGE: "root=/dev/vdX" for the disk it added */
 };
 
 static void usage(FILE *out)
@@ -59,9 +60,11 @@ static void usage(FILE *out)
             "  --mem SIZE             guest RAM, e.g. 512M or 2G (default 256M)\n"
             "  --cpus N               number of vCPUs (default 1, at most %d)\n"
             "  --timeout SECONDS      stop the guest after this long (exit status 124)\n"
-            "  --disk PATH[,readonly][,id=NAME][,format=raw]\n"
-            "                         a raw disk image as virtio-blk (vda, vdb, ...);\n"
-            "                         repeatable\n"
+            "  --disk PATH[,readonly][,id=NAME][,format=raw|qcow2]\n"
+            "                         a disk image as virtio-blk (vda, vdb, ...), raw\n"
+            "                         or qcow2 (probed unless format= says); repeatable\n"
+            "  --root IMAGE           --disk IMAGE plus root=/dev/vdX on the command line:\n"
+            "                         boots the system on IMAGE (docs/storage.md)\n"
             "  --console serial|virtio  where the terminal's input goes: COM1 (default)\n"
             "                         or virtio-console (the guest's hvc0)\n"
             "  --rng                  a virtio-rng device fed from the host's getrandom()\n"
@@ -103,7 +106,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_CONSOLE,
         OPT_RNG,
         OPT_NAME,
-        OPT_DETACH
+        OPT_DETACH,
+        OPT_ROOT
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -114,6 +118,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"disk", required_argument, NULL, OPT_DISK},
+        {"root", required_argument, NULL, OPT_ROOT},
         {"console", required_argument, NULL, OPT_CONSOLE},
         {"rng", no_argument, NULL, OPT_RNG},
         {"name", required_argument, NULL, OPT_NAME},
@@ -149,6 +154,16 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             struct err err;
             if (virtio_options__add_disk(&o->virtio, optarg, &err))
                 return usage_error("%s", err.msg);
+            break;
+        }
+        case OPT_ROOT: {
+            struct err err;
+            unsigned n = o->virtio.ndisks;
+            if (o->root_param[0])
+                return usage_error("--root given twice");
+            if (virtio_options__add_disk(&o->virtio, optarg, &err))
+                return usage_error("%s", err.msg);
+            snprintf(o->root_param, sizeof(o->root_param), "root=/dev/vd%c", 'a' + n);
             break;
         }
         case OPT_CONSOLE:
@@ -223,7 +238,7 @@ static int complete_boot_config(struct run_options *o, struct default_guest *gue
     char *command = NULL;
     if (o->command_argc && !(command = guest_command__param(o->command_argc, o->command_argv, err)))
         return -1;
-    const char *parts[] = {base, o->boot.cmdline, command};
+    const char *parts[] = {base, o->root_param, o->boot.cmdline, command};
     *cmdline = join_cmdline(parts, sizeof(parts) / sizeof(parts[0]));
     free(command);
     if (!*cmdline)
