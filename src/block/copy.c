@@ -158,7 +158,7 @@ int block__copy(struct block_backend *src, struct block_backend *dst,
         pthread_join(t[i], NULL);
     pthread_mutex_destroy(&j.progress_lock);
     int rc = atomic_load(&j.rc);
-    if (!rc)
+    if (!rc && o->flush)
         rc = dst->ops->flush(dst);
     return rc;
 }

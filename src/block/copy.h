@@ -17,11 +17,12 @@ struct block_copy_opts {
     uint64_t chunk;       /* bytes per request (a multiple of granularity) */
     uint64_t granularity; /* zero blocks of this size are not written */
     bool compress;        /* dst is qcow2: write compressed clusters */
+    bool flush;           /* flush dst at the end (qemu-img's -t other than unsafe) */
     void (*progress)(void *arg, uint64_t done, uint64_t total);
     void *progress_arg;
 };
 
-/* Copies src's contents (as far as both are large) into dst, a new image; then flushes dst. */
+/* Copies src's contents (as far as both are large) into dst, a new image. */
 int block__copy(struct block_backend *src, struct block_backend *dst,
                 const struct block_copy_opts *o);
 

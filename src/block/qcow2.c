@@ -74,19 +74,29 @@ uint64_t qcow2__file_size(struct qcow2 *q)
     return q->file_end;
 }
 
-/* Calls fn on each piece of [off, off+len) that lies in one cluster. */
+/*
+ * Calls fn on [off, off+len) a run at a time: fn handles what it can from
+ * the start (*done bytes, a run of clusters) or nothing, and then piece
+ * handles the part in the first cluster.
+ */
 static int for_each_piece(struct qcow2 *q, const struct iovec *iov, int iovcnt, uint64_t off,
-                          int (*fn)(struct qcow2 *, uint64_t, uint8_t *, size_t))
+                          int (*run)(struct qcow2 *, uint64_t, uint8_t *, size_t, size_t *),
+                          int (*piece)(struct qcow2 *, uint64_t, uint8_t *, size_t))
 {
     for (int i = 0; i < iovcnt; i++) {
         uint8_t *p = iov[i].iov_base;
         size_t left = iov[i].iov_len;
         while (left) {
-            size_t room = q->cluster_size - (off & (q->cluster_size - 1));
-            size_t n = left < room ? left : room;
-            int rc = fn(q, off, p, n);
+            size_t n = 0;
+            int rc = run(q, off, p, left, &n);
             if (rc)
                 return rc;
+            if (!n) {
+                size_t room = q->cluster_size - (off & (q->cluster_size - 1));
+                n = left < room ? left : room;
+                if ((rc = piece(q, off, p, n)))
+                    return rc;
+            }
             p += n;
             off += n;
             left -= n;
@@ -101,6 +111,16 @@ static uint64_t iov_bytes(const struct iovec *iov, int iovcnt)
     for (int i = 0; i < iovcnt; i++)
         n += iov[i].iov_len;
     return n;
+}
+
+static int read_run(struct qcow2 *q, uint64_t off, uint8_t *p, size_t n, size_t *done)
+{
+    return qcow2__read_run(q, off, p, n, done);
+}
+
+static int write_run(struct qcow2 *q, uint64_t off, uint8_t *p, size_t n, size_t *done)
+{
+    return qcow2__write_run(q, off, p, n, done);
 }
 
 static int read_piece(struct qcow2 *q, uint64_t off, uint8_t *p, size_t n)
@@ -120,7 +140,7 @@ static int q_preadv(struct block_backend *b, const struct iovec *iov, int iovcnt
     if (off > b->size || n > b->size - off)
         return -EINVAL;
     pthread_mutex_lock(&q->lock);
-    int rc = for_each_piece(q, iov, iovcnt, off, read_piece);
+    int rc = for_each_piece(q, iov, iovcnt, off, read_run, read_piece);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
@@ -134,7 +154,7 @@ static int q_pwritev(struct block_backend *b, const struct iovec *iov, int iovcn
     if (off > b->size || n > b->size - off)
         return -EINVAL;
     pthread_mutex_lock(&q->lock);
-    int rc = for_each_piece(q, iov, iovcnt, off, write_piece);
+    int rc = for_each_piece(q, iov, iovcnt, off, write_run, write_piece);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
@@ -339,8 +359,12 @@ static int open_backing(struct qcow2 *q, unsigned depth, struct err *err)
     struct block_options o = {.path = path, .format = fmt, .readonly = true};
     struct err inner;
     q->backing = block__open_chain(&o, depth + 1, &inner);
-    if (!q->backing)
+    if (!q->backing) {
+        /* An error from deeper in the chain already names its image. */
+        if (strstr(inner.msg, "backing "))
+            return err__set(err, "%s", inner.msg);
         return err__set(err, "disk '%s': backing file: %s", q->path, inner.msg);
+    }
     return 0;
 }
 

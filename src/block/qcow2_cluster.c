@@ -444,3 +444,82 @@ int qcow2__zero_cluster(struct qcow2 *q, uint64_t guest, bool discard)
         return rc;
     return release(q, entry);
 }
+
+/*
+ * Reads a run of guest clusters whose data lies back to back in the file
+ * with one pread. *done = 0 when the first cluster is not plain data (the
+ * caller reads it piece by piece).
+ */
+int qcow2__read_run(struct qcow2 *q, uint64_t guest, uint8_t *buf, size_t len, size_t *done)
+{
+    *done = 0;
+    uint64_t entry;
+    enum qcow2_kind kind;
+    int rc = qcow2__lookup(q, guest, &entry, &kind);
+    if (rc || kind != QCOW2_NORMAL || (entry & 0x1ff))
+        return rc;
+    uint64_t in_off = guest & (q->cluster_size - 1);
+    uint64_t host = qcow2__entry_offset(entry) + in_off;
+    size_t n = q->cluster_size - in_off < len ? (size_t)(q->cluster_size - in_off) : len;
+    while (n < len) {
+        uint64_t next = guest + n, e2;
+        if (!(next & ((q->l2_entries << q->h.cluster_bits) - 1)))
+            break; /* the next L2 table */
+        if ((rc = qcow2__lookup(q, next, &e2, &kind)))
+            return rc;
+        if (kind != QCOW2_NORMAL || (e2 & 0x1ff) || qcow2__entry_offset(e2) != host + n)
+            break;
+        n += q->cluster_size < len - n ? (size_t)q->cluster_size : len - n;
+    }
+    if (!qcow2__offset_ok(q, host, n))
+        return 0; /* the piecewise path says what is wrong */
+    if ((rc = qcow2__pread(q, buf, n, host)))
+        return rc;
+    *done = n;
+    return 0;
+}
+
+/*
+ * Writes whole guest clusters that hold no host cluster yet (unallocated or
+ * zero) into freshly allocated, back-to-back clusters: one refcount write,
+ * one data write, one L2 write. *done = 0 when that does not apply.
+ */
+int qcow2__write_run(struct qcow2 *q, uint64_t guest, const uint8_t *buf, size_t len,
+                     size_t *done)
+{
+    *done = 0;
+    if (q->base.readonly)
+        return -EROFS;
+    if ((guest & (q->cluster_size - 1)) || len < 2 * q->cluster_size)
+        return 0;
+    int rc;
+    uint64_t l2_off;
+    uint8_t *t = get_l2(q, guest, true, &l2_off, &rc);
+    if (!t)
+        return rc;
+    uint64_t idx = l2_index(q, guest), k = 0;
+    uint64_t max = len >> q->h.cluster_bits;
+    if (max > q->l2_entries - idx)
+        max = q->l2_entries - idx;
+    while (k < max) {
+        uint64_t e = qcow2_be64(t + (idx + k) * 8);
+        if (e != 0 && !(q->h.version >= 3 && e == QCOW2_OFLAG_ZERO))
+            break;
+        k++;
+    }
+    if (k < 2)
+        return 0;
+    uint64_t host = qcow2__alloc_clusters(q, k, &rc);
+    if (!host)
+        return rc;
+    if ((rc = qcow2__pwrite(q, buf, k << q->h.cluster_bits, host)))
+        return rc;
+    if (!(t = qcow2__cache_get(q, &q->l2_cache, l2_off, false, &rc)))
+        return rc;
+    for (uint64_t i = 0; i < k; i++)
+        qcow2_put64(t + (idx + i) * 8, (host + (i << q->h.cluster_bits)) | QCOW2_OFLAG_COPIED);
+    if ((rc = qcow2__pwrite(q, t + idx * 8, k * 8, l2_off + idx * 8)))
+        return rc;
+    *done = (size_t)(k << q->h.cluster_bits);
+    return 0;
+}

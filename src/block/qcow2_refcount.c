@@ -182,10 +182,37 @@ int qcow2__refcount_update(struct qcow2 *q, uint64_t offset, uint64_t len, int d
     return 0;
 }
 
+/* Sets the refcounts of clusters [c, c+n) (all covered by blocks) to 1, one write per block. */
+static int set_run(struct qcow2 *q, uint64_t c, uint64_t n)
+{
+    while (n) {
+        uint64_t ti = c / q->refblock_entries, idx = c % q->refblock_entries;
+        uint64_t k = q->refblock_entries - idx < n ? q->refblock_entries - idx : n;
+        int rc = 0;
+        uint8_t *blk = qcow2__cache_get(q, &q->ref_cache, q->reftable[ti], false, &rc);
+        if (!blk)
+            return rc;
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (uint64_t i = 0; i < k; i++) {
+            uint64_t at;
+            size_t len;
+            write_entry(q, blk, idx + i, 1, &at, &len);
+            lo = at < lo ? at : lo;
+            hi = at + len > hi ? at + len : hi;
+        }
+        if ((rc = qcow2__pwrite(q, blk + lo, hi - lo, q->reftable[ti] + lo)))
+            return rc;
+        c += k;
+        n -= k;
+    }
+    return 0;
+}
+
 uint64_t qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, int *rc)
 {
     uint64_t max_cluster = QCOW2_MAX_SIZE >> q->h.cluster_bits;
     uint64_t c = q->free_hint;
+    bool skipped_free = false; /* a free cluster before c, too short a run for n */
     for (;;) {
         uint64_t run = 0;
         while (run < n) {
@@ -197,6 +224,7 @@ uint64_t qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, int *rc)
             if ((*rc = qcow2__refcount_get(q, c + run, &ref)))
                 return 0;
             if (ref) {
+                skipped_free |= run > 0;
                 c += run + 1;
                 run = 0;
                 continue;
@@ -215,10 +243,9 @@ uint64_t qcow2__alloc_clusters(struct qcow2 *q, uint64_t n, int *rc)
         }
         if (moved)
             continue;
-        for (uint64_t i = 0; i < n; i++)
-            if ((*rc = qcow2__refcount_set(q, c + i, 1)))
-                return 0;
-        if (c == q->free_hint)
+        if ((*rc = set_run(q, c, n)))
+            return 0;
+        if (!skipped_free)
             q->free_hint = c + n;
         *rc = 0;
         return c << q->h.cluster_bits;

@@ -3,7 +3,8 @@
  * img_convert.c - `strata img convert` (a new image with another image's
  * contents: raw or qcow2, compressed with -c, several requests in flight
  * with -m, zero and unallocated ranges skipped, a progress line on a
- * terminal or with -p) and `strata img compare` (0: identical, 1: they
+ * terminal or with -p; like qemu-img, the output is not flushed to the
+ * disk unless -t names a cache mode other than unsafe) and `strata img compare` (0: identical, 1: they
  * differ, 2: an error; as qemu-img).
  */
 #include <getopt.h>
@@ -26,13 +27,13 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 
 int img__convert(int argc, char **argv)
 {
-    const char *in_fmt = NULL, *out_fmt = "raw", *opts = NULL;
+    const char *in_fmt = NULL, *out_fmt = "raw", *opts = NULL, *cache = "unsafe";
     bool compress = false, quiet = false;
     int show = -1;
     unsigned threads = 8;
     int opt;
     optind = 1;
-    while ((opt = getopt(argc, argv, "f:O:cpqm:o:WnU")) != -1) {
+    while ((opt = getopt(argc, argv, "f:O:cpqm:o:t:T:WnU")) != -1) {
         switch (opt) {
         case 'f': in_fmt = optarg; break;
         case 'O': out_fmt = optarg; break;
@@ -103,9 +104,10 @@ int img__convert(int argc, char **argv)
     if (show < 0)
         show = !quiet && isatty(STDOUT_FILENO);
     struct block_copy_opts co = {.threads = threads,
-                                 .chunk = gran > (1 << 20) ? gran : (1 << 20),
+                                 .chunk = gran > (2 << 20) ? gran : (2 << 20),
                                  .granularity = gran,
                                  .compress = compress,
+                                 .flush = strcmp(cache, "unsafe") != 0,
                                  .progress = show > 0 ? progress : NULL};
     if (show > 0)
         progress(NULL, 0, src->size);
