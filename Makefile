@@ -5,7 +5,7 @@ BUILD ?= build
 GUEST := $(BUILD)/guest
 STRATA := $(BUILD)/strata
 
-.PHONY: all setup build run test difftest fuzz guest tiny-kernel bench clean
+.PHONY: all setup build run test difftest fuzz guest tiny-kernel debian-image bench clean
 
 all: build
 
@@ -20,6 +20,11 @@ build: setup $(BUILD)/build.ninja
 
 guest: setup
 	@scripts/guest $(GUEST)
+
+# A full Debian system (systemd, sshd) on build/guest/debian.qcow2: strata run --root it.
+debian-image: build guest
+	@scripts/setup debian
+	@scripts/debian-image $(GUEST)
 
 tiny-kernel:
 	@scripts/setup kernel

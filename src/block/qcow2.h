@@ -188,8 +188,7 @@ int qcow2__lookup(struct qcow2 *q, uint64_t guest, uint64_t *entry, enum qcow2_k
 int qcow2__read_cluster_part(struct qcow2 *q, uint64_t guest, uint8_t *buf, size_t len);
 int qcow2__write_cluster_part(struct qcow2 *q, uint64_t guest, const uint8_t *buf, size_t len);
 int qcow2__read_run(struct qcow2 *q, uint64_t guest, uint8_t *buf, size_t len, size_t *done);
-int qcow2__write_run(struct qcow2 *q, uint64_t guest, const uint8_t *buf, size_t len,
-                     size_t *done);
+int qcow2__write_run(struct qcow2 *q, uint64_t guest, const uint8_t *buf, size_t len, size_t *done);
 int qcow2__zero_cluster(struct qcow2 *q, uint64_t guest, bool discard);
 int qcow2__write_compressed(struct qcow2 *q, uint64_t guest, const uint8_t *data, size_t len);
 /* Is the host cluster range [off, off+len) free of the image's fixed metadata? */

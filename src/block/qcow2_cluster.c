@@ -484,8 +484,7 @@ int qcow2__read_run(struct qcow2 *q, uint64_t guest, uint8_t *buf, size_t len, s
  * zero) into freshly allocated, back-to-back clusters: one refcount write,
  * one data write, one L2 write. *done = 0 when that does not apply.
  */
-int qcow2__write_run(struct qcow2 *q, uint64_t guest, const uint8_t *buf, size_t len,
-                     size_t *done)
+int qcow2__write_run(struct qcow2 *q, uint64_t guest, const uint8_t *buf, size_t len, size_t *done)
 {
     *done = 0;
     if (q->base.readonly)

@@ -4,8 +4,8 @@
  * contents: raw or qcow2, compressed with -c, several requests in flight
  * with -m, zero and unallocated ranges skipped, a progress line on a
  * terminal or with -p; like qemu-img, the output is not flushed to the
- * disk unless -t names a cache mode other than unsafe) and `strata img compare` (0: identical, 1: they
- * differ, 2: an error; as qemu-img).
+ * disk unless -t names a cache mode other than unsafe) and `strata img compare` (0: identical, 1:
+ * they differ, 2: an error; as qemu-img).
  */
 #include <getopt.h>
 #include <inttypes.h>

@@ -21,6 +21,9 @@
 #   hostile     damaged images: one line, a non-zero exit, no crash
 #   probe       format=raw is never probed; a raw file with qcow2's magic
 #               opens raw with a warning
+#   root        strata run --root on an ext4 qcow2 image: the initramfs mounts
+#               it (ro by default; rw, rootfstype= and init= as given) and
+#               switches to its init
 # Skips (77) when qemu-img or (for guest cases) the guest image is missing.
 set -euo pipefail
 
@@ -255,6 +258,26 @@ probe)
     printf 'QFI\xfbthis is not a qcow2 header' >fake.img && truncate -s 1M fake.img
     "$strata" img info fake.img 2>e.txt | grep -q 'file format: raw' || fail "a fake header is not raw"
     grep -q warning e.txt || fail "no warning for a raw image with qcow2's magic"
+    ;;
+root)
+    need_guest
+    mkdir -p r/bin r/sbin r/dev r/proc r/sys
+    cp "$guestdir/busybox" r/bin/busybox
+    for applet in sh mount grep reboot; do ln -s busybox "r/bin/$applet"; done
+    for name in init other; do
+        printf '#!/bin/sh\necho %s-RAN-AS-PID-$$\nmount -t proc proc /proc\ngrep " / " /proc/mounts\nreboot -f\n' \
+            "$name" >"r/sbin/$name"
+        chmod +x "r/sbin/$name"
+    done
+    truncate -s 32M root.raw
+    mkfs.ext4 -q -d r root.raw
+    "$strata" img convert -O qcow2 root.raw root.qcow2
+    guest --root root.qcow2
+    grep -q '^init-RAN-AS-PID-1' out.txt || fail "the root's /sbin/init did not run as pid 1"
+    grep -q '^/dev/vda / ext4 ro' out.txt || fail "the root is not mounted read-only"
+    guest --root root.qcow2 --append 'rw rootfstype=ext4 init=/sbin/other'
+    grep -q '^other-RAN-AS-PID-1' out.txt || fail "init= was not honoured"
+    grep -q '^/dev/vda / ext4 rw' out.txt || fail "rw was not honoured"
     ;;
 *)
     echo "unknown case $case" >&2
