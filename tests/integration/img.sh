@@ -28,7 +28,7 @@
 set -euo pipefail
 
 [[ $# -eq 3 ]] || { echo "usage: $0 STRATA GUESTDIR CASE" >&2; exit 2; }
-strata=$1 guestdir=$2 case=$3
+strata=$(realpath "$1") guestdir=$(realpath -m "$2") case=$3
 command -v qemu-img >/dev/null && command -v qemu-io >/dev/null || {
     echo "SKIP: qemu-img/qemu-io not installed (scripts/setup installs qemu-utils)"
     exit 77
