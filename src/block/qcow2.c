@@ -405,15 +405,16 @@ struct block_backend *qcow2__open(const char *path, int fd, const struct block_o
     }
     free(head);
     if (!readonly && !o->repair && (q->h.incompat & QCOW2_INCOMPAT_CORRUPT)) {
-        log__msg("warning: disk '%s' is marked corrupt: opened read-only (strata img check -r "
-                 "all repairs it)",
-                 path);
+        log_ratelimited(
+            "warning: disk '%s' is marked corrupt: opened read-only (strata img check -r "
+            "all repairs it)",
+            path);
         readonly = true;
     }
     if (!readonly && !o->repair && (q->h.incompat & QCOW2_INCOMPAT_DIRTY)) {
-        log__msg("warning: disk '%s' was not closed cleanly with lazy refcounts: opened "
-                 "read-only (strata img check -r all repairs it)",
-                 path);
+        log_ratelimited("warning: disk '%s' was not closed cleanly with lazy refcounts: opened "
+                        "read-only (strata img check -r all repairs it)",
+                        path);
         readonly = true;
     }
     q->cluster_size = 1ull << q->h.cluster_bits;

@@ -21,6 +21,10 @@
 #   hostile     damaged images: one line, a non-zero exit, no crash
 #   probe       format=raw is never probed; a raw file with qcow2's magic
 #               opens raw with a warning
+#   debian      the Debian image of `make debian-image` (skipped when it is not
+#               built), through an overlay so it stays unchanged: boots to the
+#               serial login, root logs in, `systemctl is-system-running
+#               --wait` says running, `poweroff` ends the VM with status 0
 #   root        strata run --root on an ext4 qcow2 image: the initramfs mounts
 #               it (ro by default; rw, rootfstype= and init= as given) and
 #               switches to its init
@@ -258,6 +262,48 @@ probe)
     printf 'QFI\xfbthis is not a qcow2 header' >fake.img && truncate -s 1M fake.img
     "$strata" img info fake.img 2>e.txt | grep -q 'file format: raw' || fail "a fake header is not raw"
     grep -q warning e.txt || fail "no warning for a raw image with qcow2's magic"
+    ;;
+debian)
+    need_guest
+    image=$guestdir/debian.qcow2
+    [[ -f $image ]] || { echo "SKIP: $image is not built (make debian-image)"; exit 77; }
+    "$strata" img create -q -f qcow2 -b "$image" -F qcow2 overlay.qcow2
+    mkfifo in
+    "$strata" run --engine=emu --mem 1G --timeout "${DEBIAN_TIMEOUT:-900}" --root overlay.qcow2 \
+        <in >out.txt 2>err.txt &
+    pid=$!
+    exec 4>in
+    # wait_for TEXT SECONDS - until the console shows TEXT
+    wait_for() {
+        for _ in $(seq "$2"); do
+            tr -d '\r' <out.txt | grep -q -- "$1" && return 0
+            kill -0 $pid 2>/dev/null || break
+            sleep 1
+        done
+        cat out.txt err.txt
+        fail "no '$1' on the console"
+    }
+    start=$SECONDS
+    wait_for 'login: ' 800
+    echo "login prompt after $((SECONDS - start)) s"
+    printf 'root\n' >&4
+    wait_for 'root@strata:~# ' 120
+    printf 'echo STATE-$(systemctl is-system-running --wait)\n' >&4
+    wait_for 'STATE-[a-z]' 300
+    tr -d '\r' <out.txt | grep -a 'STATE-' | tail -1
+    state=$(tr -d '\r' <out.txt | sed -n 's/^STATE-\([a-z]*\).*/\1/p' | tail -1)
+    [[ $state == running ]] || {
+        printf 'systemctl --failed --no-pager\n' >&4
+        sleep 10
+        cat out.txt
+        fail "systemctl is-system-running says '$state'"
+    }
+    printf 'poweroff\n' >&4
+    status=0
+    wait $pid || status=$?
+    exec 4>&-
+    ((status == 0)) || { cat err.txt; fail "strata exited $status after poweroff"; }
+    echo "booted, running, powered off in $((SECONDS - start)) s"
     ;;
 root)
     need_guest
