@@ -421,6 +421,15 @@ int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res
                       const struct ct_device *nodes, size_t n_nodes, struct err *err)
 {
     char d[PATH_MAX];
+    /* limits strata does not apply are refused, never dropped */
+    if (res->network)
+        return err__set(err, "cgroup: linux.resources.network (net_cls, net_prio) is not "
+                             "supported");
+    if (res->hugetlb)
+        return err__set(err, "cgroup: linux.resources.hugepageLimits is not supported");
+    if (res->kernel_memory)
+        return err__set(err, "cgroup: linux.resources.memory.kernel and kernelTCP are not "
+                             "supported (deprecated, gone from cgroup v2)");
     if (!cg->path[0])
         return 0;
     if (cg->v2) {

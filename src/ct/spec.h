@@ -138,6 +138,7 @@ struct ct_resources {
     int64_t memory_limit, memory_swap, memory_reservation;
     int64_t memory_swappiness; /* 0-100, -1 unset */
     bool disable_oom_killer;
+    bool network, hugetlb, kernel_memory; /* asked for, and refused (see cgroup.c) */
     int64_t cpu_quota;
     uint64_t cpu_period, cpu_shares;
     const char *cpuset_cpus, *cpuset_mems;

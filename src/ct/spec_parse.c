@@ -492,6 +492,10 @@ static int parse_resources(struct ct_spec *spec, json_object *o, struct err *err
         get_string(cpu, "mems", &r->cpuset_mems, "linux.resources.cpu.mems", err) ||
         get_int64(pids, "limit", &r->pids_limit, "linux.resources.pids.limit", err))
         return -1;
+    r->network = get(o, "network") != NULL;
+    r->hugetlb =
+        get(o, "hugepageLimits") != NULL && json_object_array_length(get(o, "hugepageLimits")) > 0;
+    r->kernel_memory = get(mem, "kernel") != NULL || get(mem, "kernelTCP") != NULL;
     if (r->memory_swappiness > 100)
         return err__set(err, "config: linux.resources.memory.swappiness must be 0 to 100");
     if (blkio) {
