@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "cpu/emu/cpu.h"
-#include "cpu/emu/sysregs.h"
+#include "cpu/emu/cpuid.h"
 #include "emu_fixture.h"
 
 static int setup(void **state)

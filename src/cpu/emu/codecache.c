@@ -4,9 +4,10 @@
  * blocks, a hash by physical address, per-page block lists for
  * invalidation, and the RIP-keyed jump cache. When the arena fills up,
  * everything is dropped and decoding starts over (QEMU's tb_flush).
- * Which pages hold code is shared with the other vCPUs (codeshare.h):
- * a block from a page that not every vCPU protects yet runs once and is
- * not cached.
+ * Which pages hold code is shared with the other vCPUs through the
+ * holders hooks (codecache.h) that codeshare.c installs: a block from a
+ * page that not every vCPU protects yet runs once and is not cached. The
+ * cache calls no function of codeshare.c.
  */
 #include "cpu/emu/codecache.h"
 
@@ -14,10 +15,9 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "cpu/emu/codeshare.h"
 #include "cpu/emu/decode.h"
 #include "cpu/emu/mem.h"
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/tlb.h"
 
 #define ARENA_SIZE      (64ull << 20)
 #define BLOCK_HASH_BITS 16
@@ -35,6 +35,7 @@ struct emu_code_cache {
     struct code_page *pages[1u << PAGE_HASH_BITS];
     uint8_t *arena;
     size_t used;
+    const struct emu_code_holders *holders; /* NULL: this vCPU alone */
 };
 
 static unsigned block_hash(uint64_t paddr)
@@ -76,10 +77,23 @@ void emu_code_flush_jmp_cache(struct emu_cpu *cpu)
     memset(&cpu->code->hot, 0, sizeof(cpu->code->hot));
 }
 
+void emu_code_set_holders(struct emu_cpu *cpu, const struct emu_code_holders *holders)
+{
+    cpu->code->holders = holders;
+}
+
+/* This vCPU starts decoding from ppage; whether its blocks may be cached. */
+static bool hold_page(struct emu_cpu *cpu, uint64_t ppage)
+{
+    const struct emu_code_holders *h = cpu->code->holders;
+    return h ? h->hold(cpu, ppage) : true;
+}
+
 /* This vCPU holds no blocks on ppage any more: writes need no care once no vCPU does. */
 static void release_page(struct emu_cpu *cpu, uint64_t ppage)
 {
-    if (emu_codeshare_unmark(cpu, ppage))
+    const struct emu_code_holders *h = cpu->code->holders;
+    if (!h || h->release(cpu, ppage))
         emu_tlb_unprotect_code(cpu, ppage);
 }
 
@@ -115,7 +129,11 @@ static struct code_page *find_page(struct emu_code_cache *c, uint64_t ppage)
 
 bool emu_code_page_has_code(struct emu_cpu *cpu, uint64_t ppage)
 {
-    return emu_codeshare_has_code(cpu, ppage);
+    const struct emu_code_holders *h = cpu->code->holders;
+    if (h)
+        return h->has_code(cpu, ppage);
+    const struct code_page *p = find_page(cpu->code, ppage);
+    return p && p->blocks;
 }
 
 static void kill_block(struct emu_code_cache *c, struct emu_block *b)
@@ -178,8 +196,7 @@ static int fetch_across(struct emu_cpu *cpu, uint64_t va, const uint8_t *host, s
     if (st)
         return st;
     /* the page joins the holders, and its epoch is judged, before its bytes are read */
-    emu_codeshare_mark(cpu, *ppage2);
-    *cache = *cache && emu_codeshare_settled(cpu, *ppage2);
+    *cache = hold_page(cpu, *ppage2) && *cache;
     memcpy(buf + in_page, host2, ZYDIS_MAX_INSTRUCTION_LENGTH - in_page);
     return EMU_NEXT;
 }
@@ -201,8 +218,7 @@ static struct emu_block *decode_block(struct emu_cpu *cpu, uint64_t rip, uint64_
     *b = (struct emu_block){
         .vaddr = rip, .paddr = ppage | (pc & ~PAGE_MASK), .ppage2 = ~0ull, .mode = cpu->mode};
     /* the page joins the holders, and its epoch is judged, before its bytes are read */
-    emu_codeshare_mark(cpu, ppage);
-    *cache = emu_codeshare_settled(cpu, ppage);
+    *cache = hold_page(cpu, ppage);
 
     uint64_t va = pc;
     unsigned n = 0;

@@ -13,6 +13,16 @@
  * kills their blocks: the killed instructions' handlers are replaced by
  * emu_op_restart, so a block that kills itself stops right after the
  * writing instruction and its successor is decoded afresh.
+ *
+ * The one mutual tie of the emu core is this self-modifying-code loop, and
+ * it is meant: decoding fetches code through the TLB and the memory path
+ * (codecache.c -> mem.c, tlb.c) and protects its pages there; a TLB fill
+ * asks whether a page holds code (tlb.c -> codecache.c), and a store
+ * through a protected entry kills the code (mem.c -> codecache.c, and
+ * codeshare.c for the other vCPUs). Everything else in the core depends
+ * one way: raising an exception (raise.h) apart from delivering it
+ * (except.c), mode updates in mode.c only, the TLB in tlb.h, and the
+ * cross-vCPU layer (codeshare.c) reached only through the holders hooks.
  */
 #ifndef STRATA_CPU_EMU_CODECACHE_H
 #define STRATA_CPU_EMU_CODECACHE_H
@@ -62,6 +72,24 @@ static inline struct emu_block *emu_code_block(struct emu_cpu *cpu)
     return emu_code_lookup(cpu);
 }
 
+/*
+ * Who else must know which pages this vCPU decodes code from: installed by
+ * the cross-vCPU layer (codeshare.c), so that the cache never calls into
+ * it. hold: before a page's bytes are read for decoding; returns whether
+ * blocks from it may be cached. release: this vCPU holds no block there
+ * any more; returns whether no vCPU does. has_code: whether any vCPU holds
+ * code on the page (TLB fills write-protect it then).
+ */
+struct emu_code_holders {
+    bool (*hold)(struct emu_cpu *cpu, uint64_t ppage);
+    bool (*release)(struct emu_cpu *cpu, uint64_t ppage);
+    bool (*has_code)(const struct emu_cpu *cpu, uint64_t ppage);
+};
+
+/* Without holders (NULL), the cache answers for this vCPU alone. */
+void emu_code_set_holders(struct emu_cpu *cpu, const struct emu_code_holders *holders);
+
+/* Whether ppage holds decoded code (this vCPU's, or any vCPU's with holders). */
 bool emu_code_page_has_code(struct emu_cpu *cpu, uint64_t ppage);
 /* A write hit ppage: kill its blocks. */
 void emu_code_invalidate_page(struct emu_cpu *cpu, uint64_t ppage);

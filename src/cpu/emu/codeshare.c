@@ -10,7 +10,7 @@
 
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/mem.h"
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/tlb.h"
 #include "machine/machine.h"
 
 #define HOLDERS(w) ((uint32_t)(w))
@@ -56,6 +56,21 @@ static struct emu_codeshare *create(struct machine *m, struct err *err)
     return s;
 }
 
+/* The page joins the holders, and its epoch is judged, before its bytes are read. */
+static bool hold(struct emu_cpu *cpu, uint64_t ppage)
+{
+    emu_codeshare_mark(cpu, ppage);
+    return emu_codeshare_settled(cpu, ppage);
+}
+
+static bool has_code(const struct emu_cpu *cpu, uint64_t ppage)
+{
+    return emu_codeshare_has_code(cpu, ppage);
+}
+
+static const struct emu_code_holders codeshare_holders = {
+    .hold = hold, .release = emu_codeshare_unmark, .has_code = has_code};
+
 int emu_codeshare_attach(struct emu_cpu *cpu, struct err *err)
 {
     struct machine *m = cpu->m;
@@ -72,6 +87,7 @@ int emu_codeshare_attach(struct emu_cpu *cpu, struct err *err)
     c->cpu = cpu;
     atomic_store(&c->acked, 0);
     atomic_store(&c->running, false);
+    emu_code_set_holders(cpu, &codeshare_holders);
     return 0;
 }
 
@@ -81,6 +97,8 @@ void emu_codeshare_detach(struct emu_cpu *cpu)
     if (!s)
         return;
     cpu->share = NULL;
+    if (cpu->code)
+        emu_code_set_holders(cpu, NULL);
     if (atomic_fetch_sub(&s->refs, 1) != 1)
         return;
     for (unsigned k = 0; k < CODESHARE_MAX_CPUS; k++)

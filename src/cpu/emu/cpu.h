@@ -326,9 +326,6 @@ static inline bool is_canonical(uint64_t va)
     return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
-/* Recomputes cpl/mmu_idx/ea_base/mode after a segment or mode change. */
-void emu_cpu_update_mode(struct emu_cpu *cpu);
-
 /* Linear address of CS:RIP, the address instructions are fetched from. */
 static inline uint64_t emu_pc_linear(const struct emu_cpu *cpu)
 {

@@ -7,10 +7,11 @@
  * follow SDM vol. 2, CPUID, tables 3-8 to 3-10 and leaves 15H/16H, and AMD
  * APM vol. 3, E.4.
  */
-#include "cpu/emu/sysregs.h"
+#include "cpu/emu/cpuid.h"
+#include "cpu/emu/msr.h"
 
-#include "machine/vcpu.h"
 #include "devices/platform/lapic.h"
+#include "machine/vcpu.h"
 
 #define BIT(n) (1u << (n))
 

@@ -6,7 +6,7 @@
  */
 #include "cpu/emu/decode.h"
 
-#include "cpu/emu/except.h"
+#include "cpu/emu/raise.h"
 #include "util/log.h"
 
 static const struct emu_opdef *optable[ZYDIS_MNEMONIC_MAX_VALUE + 1];
@@ -122,7 +122,8 @@ unsigned dec_addr_flags(const struct emu_decoded *d)
 
 int dec_xmm(ZydisRegister r)
 {
-    return r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15 ? (int)(r - ZYDIS_REGISTER_XMM0) : -1;
+    return r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15 ? (int)(r - ZYDIS_REGISTER_XMM0)
+                                                                 : -1;
 }
 
 int dec_mmx(ZydisRegister r)

@@ -18,8 +18,9 @@
 #include "cpu/emu/exec.h"
 #include "cpu/emu/irq.h"
 #include "cpu/emu/mmu.h"
+#include "cpu/emu/msr.h"
+#include "cpu/emu/raise.h"
 #include "cpu/emu/state.h"
-#include "cpu/emu/sysregs.h"
 #include "machine/machine.h"
 #include "util/log.h"
 

@@ -9,31 +9,10 @@
 
 #include "cpu/emu/flags.h"
 #include "cpu/emu/mem.h"
+#include "cpu/emu/raise.h"
 #include "cpu/emu/seg.h"
 #include "machine/machine.h"
 #include "util/log.h"
-
-int emu_raise_unimplemented(struct emu_cpu *cpu, const struct emu_insn *i)
-{
-    log_ratelimited("emu: instruction '%s' is not implemented (rip %#llx): #UD",
-                    ZydisMnemonicGetString((ZydisMnemonic)i->mnemonic),
-                    (unsigned long long)RIP(cpu));
-    return emu_raise(cpu, EXC_UD);
-}
-
-bool emu_vector_has_error(uint8_t vector)
-{
-    switch (vector) {
-    case EXC_DF:
-    case EXC_TS:
-    case EXC_NP:
-    case EXC_SS:
-    case EXC_GP:
-    case EXC_PF:
-    case EXC_AC: return true;
-    default: return false;
-    }
-}
 
 /* The TSS's 64-bit stack pointer at offset off (RSPn at 4 + 8n, ISTn at 0x1c + 8n). */
 static int tss_stack(struct emu_cpu *cpu, unsigned off, uint32_t ext, uint64_t *rsp)

@@ -9,10 +9,11 @@
  * A fault while delivering is returned to emu_deliver_exception, which
  * escalates to #DF and a triple fault as in long mode.
  */
-#include "cpu/emu/except.h"
+#include "cpu/emu/except_legacy.h"
 
 #include "cpu/emu/flags.h"
 #include "cpu/emu/mem.h"
+#include "cpu/emu/raise.h"
 #include "cpu/emu/seg.h"
 #include "util/log.h"
 

@@ -12,11 +12,12 @@
 
 #include "cpu/emu/codeshare.h"
 #include "cpu/emu/except.h"
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/mode.h"
+#include "cpu/emu/msr.h"
+#include "cpu/emu/raise.h"
 #include "cpu/emu/state.h"
 #include "cpu/emu/sysregs.h"
-
-#define NO_APIC_PAGE UINT64_MAX
+#include "cpu/emu/tlb.h"
 
 static struct emu_cpu *cpu_of(struct machine *m, unsigned index)
 {
@@ -63,7 +64,7 @@ void emu_irq_vcpu_init(struct emu_cpu *cpu)
     cpu->platform = &vm->platform;
     cpu->lapic = platform__lapic(cpu->platform, cpu->vcpu->index);
     cpu->timer_countdown = EMU_TIMER_POLL_BLOCKS;
-    emu_irq_refresh_apic_page(cpu);
+    emu_msr_refresh_apic_page(cpu);
 }
 
 void emu_irq_kick(struct emu_cpu *cpu)
@@ -71,13 +72,6 @@ void emu_irq_kick(struct emu_cpu *cpu)
     pthread_mutex_lock(&cpu->lock);
     pthread_cond_broadcast(&cpu->wake);
     pthread_mutex_unlock(&cpu->lock);
-}
-
-void emu_irq_refresh_apic_page(struct emu_cpu *cpu)
-{
-    uint64_t base;
-    cpu->apic_page = lapic__mmio_base(cpu->lapic, &base) ? base : NO_APIC_PAGE;
-    emu_tlb_flush_all(cpu); /* the page may hide or uncover RAM */
 }
 
 void emu_irq_poll_timers(struct emu_cpu *cpu)
@@ -105,7 +99,7 @@ static void enter_init(struct emu_cpu *cpu)
     cpu->nmi_blocked = false;
     cpu->wait_sipi = true;
     cpu->halted = true;
-    emu_irq_refresh_apic_page(cpu);
+    emu_msr_refresh_apic_page(cpu);
 }
 
 /* SIPI: real mode at vector << 12 (CS = vector << 8, IP = 0). */
@@ -185,20 +179,6 @@ void emu_irq_halt(struct emu_cpu *cpu)
     }
 }
 
-int emu_irq_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
-{
-    return lapic__msr_read(cpu->lapic, index, value) ? emu_raise_gp0(cpu) : EMU_NEXT;
-}
-
-int emu_irq_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t value)
-{
-    if (lapic__msr_write(cpu->lapic, index, value))
-        return emu_raise_gp0(cpu);
-    if (index == MSR_IA32_APIC_BASE)
-        emu_irq_refresh_apic_page(cpu);
-    return EMU_NEXT;
-}
-
 void emu_irq_get_state(struct emu_cpu *cpu, struct cpu_state *st)
 {
     struct lapic *l = cpu->lapic;
@@ -228,5 +208,5 @@ void emu_irq_set_state(struct emu_cpu *cpu, const struct cpu_state *st)
     /* NMI blocking is not in struct cpu_state: it stays as it is */
     cpu->wait_sipi = st->mp_state == CPU_MP_WAIT_FOR_SIPI;
     cpu->halted = st->mp_state != CPU_MP_RUNNABLE;
-    emu_irq_refresh_apic_page(cpu);
+    emu_msr_refresh_apic_page(cpu);
 }

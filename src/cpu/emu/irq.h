@@ -58,13 +58,6 @@ void emu_irq_halt(struct emu_cpu *cpu);
 /* Makes the vCPU look at its events and, if it sleeps, wake up (any thread). */
 void emu_irq_kick(struct emu_cpu *cpu);
 
-/* The xAPIC page moved or (dis)appeared (IA32_APIC_BASE write, state load): re-read it. */
-void emu_irq_refresh_apic_page(struct emu_cpu *cpu);
-
-/* IA32_APIC_BASE, IA32_TSC_DEADLINE and x2APIC MSRs: EMU_FAULT with #GP(0) when refused. */
-int emu_irq_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value);
-int emu_irq_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t value);
-
 /* The LAPIC, CR8, pending NMI and activity state in struct cpu_state. */
 void emu_irq_get_state(struct emu_cpu *cpu, struct cpu_state *st);
 void emu_irq_set_state(struct emu_cpu *cpu, const struct cpu_state *st);

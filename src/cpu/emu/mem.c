@@ -11,9 +11,9 @@
 
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/codeshare.h"
-#include "cpu/emu/except.h"
 #include "cpu/emu/irq.h"
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/raise.h"
+#include "cpu/emu/tlb.h"
 #include "machine/machine.h"
 #include "util/log.h"
 

@@ -16,8 +16,8 @@
  */
 #include "cpu/emu/mmu.h"
 
-#include "cpu/emu/except.h"
 #include "cpu/emu/mem.h"
+#include "cpu/emu/raise.h"
 #include "machine/machine.h"
 
 #define PTE_P         0x1ull

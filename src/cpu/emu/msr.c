@@ -9,14 +9,16 @@
  * Anything else raises #GP(0) with a rate-limited log line, as on a CPU
  * that does not have it.
  */
+#include "cpu/emu/msr.h"
 #include "cpu/emu/sysregs.h"
 
 #include <time.h>
 
 #include "cpu/emu/codecache.h"
-#include "cpu/emu/except.h"
-#include "cpu/emu/irq.h"
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/mode.h"
+#include "cpu/emu/raise.h"
+#include "cpu/emu/tlb.h"
+#include "devices/platform/lapic.h"
 #include "util/log.h"
 
 uint64_t emu_host_ns(void)
@@ -36,10 +38,34 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+#define NO_APIC_PAGE UINT64_MAX
+
+void emu_msr_refresh_apic_page(struct emu_cpu *cpu)
+{
+    uint64_t base;
+    cpu->apic_page = lapic__mmio_base(cpu->lapic, &base) ? base : NO_APIC_PAGE;
+    emu_tlb_flush_all(cpu); /* the page may hide or uncover RAM */
+}
+
+/* The LAPIC's MSRs: EMU_FAULT with #GP(0) when it refuses. */
+static int apic_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
+{
+    return lapic__msr_read(cpu->lapic, index, value) ? emu_raise_gp0(cpu) : EMU_NEXT;
+}
+
+static int apic_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t value)
+{
+    if (lapic__msr_write(cpu->lapic, index, value))
+        return emu_raise_gp0(cpu);
+    if (index == MSR_IA32_APIC_BASE)
+        emu_msr_refresh_apic_page(cpu);
+    return EMU_NEXT;
+}
+
 int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
 {
     if (lapic__is_msr(index))
-        return emu_irq_msr_read(cpu, index, value);
+        return apic_msr_read(cpu, index, value);
     switch (index) {
     case MSR_TSC: *value = emu_tsc(cpu); break;
     case MSR_BIOS_SIGN_ID: *value = 0; break; /* no microcode update loaded */
@@ -83,7 +109,7 @@ static int write_efer(struct emu_cpu *cpu, uint64_t v)
 int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t v)
 {
     if (lapic__is_msr(index))
-        return emu_irq_msr_write(cpu, index, v);
+        return apic_msr_write(cpu, index, v);
     switch (index) {
     case MSR_TSC: cpu->msr.tsc_offset = (int64_t)(v - emu_host_ns()); break;
     case MSR_BIOS_SIGN_ID: break; /* software writes 0 before reading the revision */

@@ -7,8 +7,9 @@
  */
 #include "cpu/emu/seg.h"
 
-#include "cpu/emu/except.h"
 #include "cpu/emu/mem.h"
+#include "cpu/emu/mode.h"
+#include "cpu/emu/raise.h"
 
 void emu_seg_unpack(uint64_t lo, uint64_t hi, uint16_t selector, struct cpu_segment *s)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sysregs.h - the model-specific registers (msr.c), the CPUID model
- * (cpuid.c, documented in docs/emu-cpuid.md) and the time-stamp counter.
+ * sysregs.h - the numbers of the system registers the engine models: MSR
+ * indices, the EFER bits the guest may set and the CR4 bits implemented.
+ * RDMSR/WRMSR and the TSC are msr.h's, CPUID cpuid.h's.
  */
 #ifndef STRATA_CPU_EMU_SYSREGS_H
 #define STRATA_CPU_EMU_SYSREGS_H
@@ -24,21 +25,6 @@
 #define MSR_GS_BASE        0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_TSC_AUX        0xc0000103u
-
-/* RDMSR/WRMSR; EMU_FAULT with #GP(0) raised for an unknown MSR or a bad value. */
-int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value);
-int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t value);
-
-/* Guest TSC: the host monotonic clock at 1 GHz, plus the guest's offset. */
-#define EMU_TSC_HZ 1000000000ull
-uint64_t emu_host_ns(void);
-static inline uint64_t emu_tsc(const struct emu_cpu *cpu)
-{
-    return emu_host_ns() + (uint64_t)cpu->msr.tsc_offset;
-}
-
-/* CPUID leaf/subleaf -> EAX, EBX, ECX, EDX. */
-void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
 /* EFER bits the guest may set, and CR4 bits the engine implements. */
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)

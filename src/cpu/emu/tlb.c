@@ -6,6 +6,7 @@
  * Every invalidation also drops the virtual-address jump cache of decoded
  * blocks, which relies on the translations the TLB held.
  */
+#include "cpu/emu/tlb.h"
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/mem.h"
 #include "cpu/emu/mmu.h"

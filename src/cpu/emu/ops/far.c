@@ -6,6 +6,7 @@
  * operation). Call gates and task switches are not implemented (#GP).
  * All loads are checked before anything is committed.
  */
+#include "cpu/emu/mode.h"
 #include "cpu/emu/ops/ops.h"
 #include "cpu/emu/seg.h"
 

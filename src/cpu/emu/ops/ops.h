@@ -14,6 +14,7 @@
 #include "cpu/emu/except.h"
 #include "cpu/emu/flags.h"
 #include "cpu/emu/mem.h"
+#include "cpu/emu/raise.h"
 
 #define HANDLER(name) \
     static int name(struct emu_cpu *cpu, const struct emu_insn *i __attribute__((unused)))

@@ -8,11 +8,14 @@
  * translation or mode ends the block (EMU_JUMP with RIP advanced).
  */
 #include "cpu/emu/codecache.h"
+#include "cpu/emu/cpuid.h"
 #include "cpu/emu/irq.h"
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/mode.h"
+#include "cpu/emu/msr.h"
 #include "cpu/emu/ops/ops.h"
 #include "cpu/emu/seg.h"
 #include "cpu/emu/sysregs.h"
+#include "cpu/emu/tlb.h"
 
 static inline int done_and_end_block(struct emu_cpu *cpu, const struct emu_insn *i)
 {

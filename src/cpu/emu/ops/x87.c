@@ -28,7 +28,7 @@
  */
 #include "cpu/emu/ops/x87.h"
 
-#include "cpu/emu/sysregs.h"
+#include "cpu/emu/cpuid.h"
 #include "util/log.h"
 
 int emu_x87_pending(struct emu_cpu *cpu)

@@ -19,7 +19,7 @@
  */
 #include "cpu/emu/ops/x87.h"
 
-#include "cpu/emu/mmu.h"
+#include "cpu/emu/tlb.h"
 
 #define ENV32_BYTES  28
 #define ENV16_BYTES  14

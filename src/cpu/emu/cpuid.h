@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cpuid.h - the CPUID model of the emu engine (cpuid.c), documented in
+ * docs/emu-cpuid.md.
+ */
+#ifndef STRATA_CPU_EMU_CPUID_H
+#define STRATA_CPU_EMU_CPUID_H
+
+#include "cpu/emu/cpu.h"
+
+/* CPUID leaf/subleaf -> EAX, EBX, ECX, EDX. */
+void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+#endif
