@@ -92,3 +92,21 @@ bool emu_cond_from_rflags(uint64_t f, unsigned cc)
     }
     return r ^ (cc & 1);
 }
+
+/* What POPF may change (SDM vol. 2B, POPF) */
+#define POPF_MASK (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_AC | FL_ID)
+
+void emu_flags_popf_load(struct emu_cpu *cpu, uint64_t v, unsigned size)
+{
+    uint64_t mask = POPF_MASK;
+    unsigned iopl = (cpu->rflags & FL_IOPL) >> 12;
+    if (cpu->cpl > 0)
+        mask &= ~FL_IOPL;
+    if (cpu->cpl > iopl)
+        mask &= ~FL_IF;
+    if (size == 2)
+        mask &= 0xffff;
+    emu_flags_materialize(cpu);
+    cpu->rflags = ((cpu->rflags & ~mask) | (v & mask)) & ~(FL_RF | FL_VIF | FL_VIP);
+    cpu->rflags |= FL_FIXED;
+}

@@ -114,4 +114,8 @@ static inline bool emu_cond(const struct emu_cpu *cpu, unsigned cc)
     return emu_cond_from_rflags(emu_rflags(cpu), cc);
 }
 
+/* POPF (and IRET outside IA-32e mode): loads v (size bytes) into RFLAGS as the CPL and IOPL allow.
+ */
+void emu_flags_popf_load(struct emu_cpu *cpu, uint64_t v, unsigned size);
+
 #endif

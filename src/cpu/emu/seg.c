@@ -153,3 +153,16 @@ void emu_seg_null_ss(struct emu_cpu *cpu, unsigned rpl)
                                             .g = 1,
                                             .limit = 0xffffffff};
 }
+
+/* Privilege rules for a same-level far JMP/CALL target (SDM vol. 3A, 5.8.1). */
+int emu_seg_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs)
+{
+    int st = emu_seg_check_code(cpu, sel, 0, cs);
+    if (st)
+        return st;
+    bool conforming = cs->type & DESC_CONFORMING;
+    if (conforming ? cs->dpl > cpu->cpl : ((sel & 3) > cpu->cpl || cs->dpl != cpu->cpl))
+        return emu_raise_err(cpu, EXC_GP, sel & ~3u);
+    cs->selector = (uint16_t)((sel & ~3u) | cpu->cpl);
+    return EMU_NEXT;
+}

@@ -48,6 +48,12 @@ int emu_seg_load_data(struct emu_cpu *cpu, enum emu_seg seg, uint16_t selector);
 int emu_seg_check_code(struct emu_cpu *cpu, uint16_t selector, uint32_t ext,
                        struct cpu_segment *out);
 
+/*
+ * Privilege rules for a same-level far JMP/CALL/RET target (SDM vol. 3A,
+ * 5.8.1): checks the code segment of sel into cs and sets its RPL to CPL.
+ */
+int emu_seg_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs);
+
 /* Loads CS and SS after a privilege change (RPL of the selectors = new CPL). */
 void emu_seg_set_cs(struct emu_cpu *cpu, const struct cpu_segment *cs);
 

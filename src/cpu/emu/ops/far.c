@@ -10,19 +10,6 @@
 #include "cpu/emu/ops/ops.h"
 #include "cpu/emu/seg.h"
 
-/* Privilege rules for a same-level far JMP/CALL target (SDM vol. 3A, 5.8.1). */
-int emu_far_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs)
-{
-    int st = emu_seg_check_code(cpu, sel, 0, cs);
-    if (st)
-        return st;
-    bool conforming = cs->type & DESC_CONFORMING;
-    if (conforming ? cs->dpl > cpu->cpl : ((sel & 3) > cpu->cpl || cs->dpl != cpu->cpl))
-        return emu_raise_err(cpu, EXC_GP, sel & ~3u);
-    cs->selector = (uint16_t)((sel & ~3u) | cpu->cpl);
-    return EMU_NEXT;
-}
-
 /* Reads a far pointer: offset of size bytes, then the selector. */
 static int read_far_pointer(struct emu_cpu *cpu, const struct emu_insn *i, uint64_t *off,
                             uint16_t *sel)
@@ -42,7 +29,7 @@ HANDLER(JMP_Mp)
     struct cpu_segment cs;
     int st = read_far_pointer(cpu, i, &off, &sel);
     if (!st)
-        st = emu_far_check_same_level(cpu, sel, &cs);
+        st = emu_seg_check_same_level(cpu, sel, &cs);
     if (st)
         return st;
     if (!is_canonical(off))
@@ -59,7 +46,7 @@ HANDLER(CALL_Mp)
     struct cpu_segment cs;
     int st = read_far_pointer(cpu, i, &off, &sel);
     if (!st)
-        st = emu_far_check_same_level(cpu, sel, &cs);
+        st = emu_seg_check_same_level(cpu, sel, &cs);
     if (st)
         return st;
     if (!is_canonical(off))

@@ -30,7 +30,7 @@ static int far_target(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs)
         cs->base = (uint64_t)sel << 4;
         return EMU_NEXT;
     }
-    return emu_far_check_same_level(cpu, sel, cs);
+    return emu_seg_check_same_level(cpu, sel, cs);
 }
 
 static int commit_far(struct emu_cpu *cpu, const struct emu_insn *i, struct cpu_segment *cs,
@@ -113,7 +113,7 @@ static int return_target(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *
         return not_implemented(cpu, "a far return to an outer privilege level");
     if ((sel & 3) < cpu->cpl)
         return emu_raise_err(cpu, EXC_GP, sel & ~3u);
-    return emu_far_check_same_level(cpu, sel, cs);
+    return emu_seg_check_same_level(cpu, sel, cs);
 }
 
 HANDLER(RETF_l)
@@ -162,7 +162,7 @@ HANDLER(IRET_l)
     if ((st = return_target(cpu, (uint16_t)sel, &cs)))
         return st;
     stack_set_sp(cpu, cpu->r[CPU_RSP] + 3 * size);
-    emu_popf_load(cpu, flags, size);
+    emu_flags_popf_load(cpu, flags, size);
     cpu->nmi_blocked = false; /* IRET ends NMI blocking (SDM vol. 3A, 6.7.1) */
     return commit_far(cpu, i, &cs, off);
 }

@@ -203,7 +203,7 @@ HANDLER(POPF_l)
     int st = stack_peek(cpu, 0, i->size, &v);
     if (st)
         return st;
-    emu_popf_load(cpu, v, i->size);
+    emu_flags_popf_load(cpu, v, i->size);
     stack_set_sp(cpu, cpu->r[CPU_RSP] + i->size);
     RIP(cpu) += i->len; /* IF may have changed: let the loop look at interrupts */
     return EMU_JUMP;
@@ -256,32 +256,33 @@ HANDLER(LEAVE_l)
     return EMU_NEXT;
 }
 
-static bool select_push_pop_operand(struct emu_insn *insn, const struct emu_decoded *d, bool push)
+static bool select_push_pop_operand(struct emu_insn *insn, const struct emu_decoded *d,
+                                    bool is_push)
 {
     const ZydisDecodedOperand *op = &d->op[0];
     if (op_is_imm(op)) {
         insn->imm = op->imm.value.u & ip_mask(insn->size);
-        insn->fn = push ? PUSH_Il : NULL;
-        return push;
+        insn->fn = is_push ? PUSH_Il : NULL;
+        return is_push;
     }
     int sreg = op_is_reg(op) ? dec_sreg(op->reg.value) : -1;
     if (sreg >= 0) {
-        if (!push && sreg == SEG_CS)
+        if (!is_push && sreg == SEG_CS)
             return false;
         insn->rm = (uint8_t)sreg;
-        insn->fn = push ? PUSH_Sreg_l : POP_Sreg_l;
-        if (!push)
+        insn->fn = is_push ? PUSH_Sreg_l : POP_Sreg_l;
+        if (!is_push)
             insn->flags |= INSN_ENDS;
         return true;
     }
     if (op_is_reg(op)) {
         insn->reg = (uint8_t)dec_gpr(op->reg.value);
-        insn->fn = push ? PUSH_ElR : POP_ElR;
+        insn->fn = is_push ? PUSH_ElR : POP_ElR;
         return true;
     }
     if (!dec_mem(insn, d, op))
         return false;
-    insn->fn = push ? PUSH_ElM : POP_ElM;
+    insn->fn = is_push ? PUSH_ElM : POP_ElM;
     return true;
 }
 

@@ -120,12 +120,6 @@ bool emu_select_legacy_far(struct emu_insn *insn, const struct emu_decoded *d, b
 bool emu_select_legacy_far_ret(struct emu_insn *insn, const struct emu_decoded *d);
 bool emu_select_legacy_iret(struct emu_insn *insn, const struct emu_decoded *d);
 
-/* POPF: loads v (size bytes) into RFLAGS as the CPL and IOPL allow (stack.c). */
-void emu_popf_load(struct emu_cpu *cpu, uint64_t v, unsigned size);
-
-/* Same-privilege far JMP/CALL target checks, any code segment (far.c). */
-int emu_far_check_same_level(struct emu_cpu *cpu, uint16_t sel, struct cpu_segment *cs);
-
 /* XCHG r8, rAX with size-byte operands (opcode 90 with REX.B: misc.c, atomic.c). */
 bool emu_select_xchg_r8_rax(struct emu_insn *insn, unsigned size);
 

@@ -107,26 +107,10 @@ static bool select_push_pop(struct emu_insn *insn, const struct emu_decoded *d, 
 }
 
 /* RFLAGS bits POPF may change at CPL 0 (SDM vol. 2, POPF); RF, VM, VIF, VIP end up 0. */
-#define POPF_MASK (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_AC | FL_ID)
 
 HANDLER(PUSHF)
 {
     return push(cpu, i->size, emu_rflags(cpu) & ~(FL_RF | FL_VM));
-}
-
-void emu_popf_load(struct emu_cpu *cpu, uint64_t v, unsigned size)
-{
-    uint64_t mask = POPF_MASK;
-    unsigned iopl = (cpu->rflags & FL_IOPL) >> 12;
-    if (cpu->cpl > 0)
-        mask &= ~FL_IOPL;
-    if (cpu->cpl > iopl)
-        mask &= ~FL_IF;
-    if (size == 2)
-        mask &= 0xffff;
-    emu_flags_materialize(cpu);
-    cpu->rflags = ((cpu->rflags & ~mask) | (v & mask)) & ~(FL_RF | FL_VIF | FL_VIP);
-    cpu->rflags |= FL_FIXED;
 }
 
 HANDLER(POPF)
@@ -135,7 +119,7 @@ HANDLER(POPF)
     int st = mem_read(cpu, cpu->r[CPU_RSP], i->size, ACC_STACK, &v);
     if (unlikely(st))
         return st;
-    emu_popf_load(cpu, v, i->size);
+    emu_flags_popf_load(cpu, v, i->size);
     cpu->r[CPU_RSP] += i->size;
     RIP(cpu) += i->len; /* IF may have changed: let the loop look at interrupts */
     return EMU_JUMP;
