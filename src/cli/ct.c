@@ -43,6 +43,16 @@ int ct_cli__root(char *out, size_t size)
     return 0;
 }
 
+int ct_cli__root_quiet(char *out, size_t size)
+{
+    const char *env = getenv("STRATA_CT_ROOT");
+    if (env && env[0] == '/') {
+        ct_fmt(out, size, "%s", env);
+        return 0;
+    }
+    return ct_state__default_root("ct", out, size, NULL);
+}
+
 int ct_cli__data_dir(char *out, size_t size)
 {
     if (geteuid() == 0) {

@@ -9,6 +9,8 @@
 int ct_cli__fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The state root of `strata ct` containers; -1 after printing why there is none. */
 int ct_cli__root(char *out, size_t size);
+/* The same without a message; for `strata ls`. */
+int ct_cli__root_quiet(char *out, size_t size);
 /* Where --image tarballs are unpacked: /var/lib/strata/ct (root) or ~/.local/share/strata/ct. */
 int ct_cli__data_dir(char *out, size_t size);
 

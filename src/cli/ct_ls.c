@@ -6,16 +6,15 @@
  * (OpenVZ's beancounters: held, maxheld, barrier/limit, failcnt).
  */
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "cli/ct_cli.h"
 #include "ct/cgroup.h"
 #include "ct/container.h"
 #include "ct/fmt.h"
+#include "ct/info.h"
 #include "ct/state.h"
 
 static void human(uint64_t v, char *out, size_t size)
@@ -36,30 +35,6 @@ static void count(uint64_t v, char *out, size_t size)
         ct_fmt(out, size, "-");
     else
         ct_fmt(out, size, "%llu", (unsigned long long)v);
-}
-
-/* "running", "exited 0", "killed (SIGKILL), oom-killed", ... */
-static void status_text(const char *dir, const struct ct_state *st,
-                        const struct ct_cgroup_stats *cs, bool have_stats, char *out, size_t size)
-{
-    enum ct_status s = ct_state__status(dir, st);
-    bool oom = have_stats && cs->oom_kills != UINT64_MAX && cs->oom_kills > 0;
-    if (s != CT_STATUS_STOPPED) {
-        ct_fmt(out, size, "%s%s", ct_state__status_name(s), oom ? " (oom kills inside)" : "");
-        return;
-    }
-    struct ct_exit ex;
-    ct_state__read_exit(dir, &ex);
-    if (!ex.known)
-        ct_fmt(out, size, "stopped%s", oom ? ", oom-killed" : "");
-    else if (WIFSIGNALED(ex.wait_status))
-        ct_fmt(out, size, "%s (SIG%s)",
-               oom && WTERMSIG(ex.wait_status) == SIGKILL ? "oom-killed" : "killed",
-               sigabbrev_np(WTERMSIG(ex.wait_status)) ? sigabbrev_np(WTERMSIG(ex.wait_status))
-                                                      : "?");
-    else
-        ct_fmt(out, size, "exited %d%s", WEXITSTATUS(ex.wait_status),
-               oom ? ", oom kills inside" : "");
 }
 
 static bool load(const char *root, const char *name, char *dir, size_t dsize, struct ct_state *st,
@@ -94,7 +69,7 @@ int ct_cli__ls(int argc, char **argv)
         struct ct_cgroup_stats cs;
         bool have = false;
         if (load(root, ids[i], dir, sizeof(dir), &st, &cs, &have)) {
-            status_text(dir, &st, &cs, have, status, sizeof(status));
+            ct_info__status_text(dir, &st, have ? &cs : NULL, status, sizeof(status));
             human(have ? cs.mem_usage : UINT64_MAX, mem, sizeof(mem));
             human(have ? cs.mem_limit : UINT64_MAX, lim, sizeof(lim));
             count(have ? cs.pids_current : UINT64_MAX, cur, sizeof(cur));
@@ -126,7 +101,7 @@ int ct_cli__stats(int argc, char **argv)
         return ct_cli__fail("container %s does not exist", argv[1]);
     if (!have)
         return ct_cli__fail("container %s has no cgroup to read", argv[1]);
-    status_text(dir, &st, &cs, have, status, sizeof(status));
+    ct_info__status_text(dir, &st, have ? &cs : NULL, status, sizeof(status));
     char a[16], b[16], m[16], x[16], y[16], z[16];
     human(cs.mem_usage, a, sizeof(a));
     human(cs.mem_max_usage, m, sizeof(m));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * ls.c - `strata ls [--json]`: the running VMs, one `info` request each
- * (a VM that ends meanwhile is left out). The TYPE column is there so that
- * containers can join the list.
+ * (a VM that ends meanwhile is left out), then the containers of `strata
+ * ct` (type ct, from their state directories: src/ct/info.c).
  */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -12,6 +12,8 @@
 #include "api/client.h"
 #include "api/registry.h"
 #include "cli/cli.h"
+#include "cli/ct_cli.h"
+#include "ct/info.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -61,8 +63,9 @@ int cli__ls(int argc, char **argv)
         if (c == 'j') {
             json = true;
         } else if (c == 'h') {
-            printf("usage: strata ls [--json]\n\nLists the running VMs: name, type, engine, "
-                   "vCPUs, memory, state, uptime, disks, NICs.\n");
+            printf("usage: strata ls [--json]\n\nLists the running VMs (name, type, engine, "
+                   "vCPUs, memory, state, uptime, disks, NICs) and the containers (type ct: "
+                   "state, memory limit).\n");
             return 0;
         } else {
             fprintf(stderr, "strata: ls: unknown option '%s' (try 'strata ls --help')\n",
@@ -93,6 +96,9 @@ int cli__ls(int argc, char **argv)
         json_object_put(req);
         api_client__close(&cl);
     }
+    char ct_root[4096];
+    if (ct_cli__root_quiet(ct_root, sizeof(ct_root)) == 0)
+        ct_info__append_all(ct_root, all);
     if (json) {
         printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -10,7 +10,8 @@
 #              script(1)'s pty), the shell's terminal is the container's
 #              /dev/pts/0 and /dev/console; exec -t gets a terminal too
 #   stop       stop: SIGTERM ignored by the init, SIGKILL after --timeout
-#   oom        --memory 64M and 200 MiB allocated: OOM-killed, and ls says so
+#   oom        --memory 64M and 200 MiB allocated: OOM-killed, and `ct ls` and
+#              the joint `strata ls` say so
 #   pids       --pids 20 and a fork bomb: held at 20, refusals counted, host fine
 #   image      --image TARBALL and --volume HOST:GUEST:ro
 #   unprivileged  a user's container (nobody's): its root is the user's own id,
@@ -120,6 +121,9 @@ oom)
     "$strata" ct ls
     [[ $st -eq 137 ]] || fail "the container ended with $st, not SIGKILL (137)"
     "$strata" ct ls | grep -E "^$name +ct +oom-killed " || fail "ls does not say oom-killed"
+    # the joint list of VMs and containers
+    "$strata" ls | grep -E "^$name +ct +- +- +64M +oom-killed" || fail "strata ls does not list it"
+    "$strata" ls --json | grep -q "\"name\":\"$name\"" || fail "strata ls --json does not list it"
     "$strata" ct stats "$name" | grep -E "^memory .* 64\.0M +[1-9]" || fail "stats shows no OOM kill at 64M"
     ;;
 pids)
