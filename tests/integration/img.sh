@@ -272,6 +272,7 @@ debian)
     "$strata" run --engine=emu --mem 1G --timeout "${DEBIAN_TIMEOUT:-900}" --root overlay.qcow2 \
         <in >out.txt 2>err.txt &
     pid=$!
+    trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
     exec 4>in
     # wait_for TEXT SECONDS - until the console shows TEXT
     wait_for() {
@@ -290,8 +291,10 @@ debian)
     wait_for 'root@strata:~# ' 120
     printf 'echo STATE-$(systemctl is-system-running --wait)\n' >&4
     wait_for 'STATE-[a-z]' 300
-    tr -d '\r' <out.txt | grep -a 'STATE-' | tail -1
-    state=$(tr -d '\r' <out.txt | sed -n 's/^STATE-\([a-z]*\).*/\1/p' | tail -1)
+    # (the shell's terminal escapes may precede it on the line)
+    state=$(tr -d '\r' <out.txt | grep -a -o 'STATE-[a-z]*' | tail -1)
+    state=${state#STATE-}
+    echo "systemctl is-system-running: $state"
     [[ $state == running ]] || {
         printf 'systemctl --failed --no-pager\n' >&4
         sleep 10
