@@ -272,7 +272,7 @@ debian)
     "$strata" run --engine=emu --mem 1G --timeout "${DEBIAN_TIMEOUT:-900}" --root overlay.qcow2 \
         <in >out.txt 2>err.txt &
     pid=$!
-    trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+    trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
     exec 4>in
     # wait_for TEXT SECONDS - until the console shows TEXT
     wait_for() {
