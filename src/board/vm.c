@@ -53,7 +53,7 @@ struct vm *vm__create(const struct vm_config *cfg, struct err *err)
         return NULL;
     }
     const struct machine_config mc = {
-        .ram_size = cfg->ram_size, .ncpus = cfg->ncpus, .engine = cfg->engine};
+        .ram_size = cfg->ram_size, .mem = cfg->mem, .ncpus = cfg->ncpus, .engine = cfg->engine};
     if (machine__init(&vm->machine, &mc, err)) {
         free(vm);
         return NULL;

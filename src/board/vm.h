@@ -32,6 +32,7 @@
 struct vm_config {
     const struct engine_ops *engine;
     uint64_t ram_size;
+    struct guest_memory_options mem; /* how RAM is backed: prealloc, merge, huge pages */
     unsigned ncpus;
     struct boot_config boot; /* cmdline without the virtio slots, which the VM adds */
     struct virtio_options virtio;

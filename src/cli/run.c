@@ -32,6 +32,7 @@ struct run_options {
     int command_argc; /* `-- CMD ARGS...` for the guest's /init, or 0 */
     char **command_argv;
     uint64_t ram_size;
+    struct guest_memory_options mem;
     unsigned ncpus;
     double timeout_s;
     struct virtio_options virtio;
@@ -58,6 +59,14 @@ static void usage(FILE *out)
             "  --initrd PATH          initial ramdisk\n"
             "  --append STRING        kernel command line\n"
             "  --mem SIZE             guest RAM, e.g. 512M or 2G (default 256M)\n"
+            "  --mem-prealloc         commit all guest RAM at start (default: lazily,\n"
+            "                         as the guest touches it)\n"
+            "  --mem-merge            let KSM merge identical guest pages (KSM itself\n"
+            "                         is the host's to turn on: docs/memory.md)\n"
+            "  --mem-hugepages on|off transparent huge pages for guest RAM (default on\n"
+            "                         where the host's THP mode is madvise)\n"
+            "  --mem-path DIR         back guest RAM with a file in DIR, e.g. a\n"
+            "                         hugetlbfs mount such as /dev/hugepages\n"
             "  --cpus N               number of vCPUs (default 1, at most %d)\n"
             "  --timeout SECONDS      stop the guest after this long (exit status 124)\n"
             "  --disk PATH[,readonly][,id=NAME][,format=raw|qcow2]\n"
@@ -107,7 +116,11 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_RNG,
         OPT_NAME,
         OPT_DETACH,
-        OPT_ROOT
+        OPT_ROOT,
+        OPT_MEM_PREALLOC,
+        OPT_MEM_MERGE,
+        OPT_MEM_HUGEPAGES,
+        OPT_MEM_PATH,
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -123,6 +136,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"rng", no_argument, NULL, OPT_RNG},
         {"name", required_argument, NULL, OPT_NAME},
         {"detach", no_argument, NULL, OPT_DETACH},
+        {"mem-prealloc", no_argument, NULL, OPT_MEM_PREALLOC},
+        {"mem-merge", no_argument, NULL, OPT_MEM_MERGE},
+        {"mem-hugepages", required_argument, NULL, OPT_MEM_HUGEPAGES},
+        {"mem-path", required_argument, NULL, OPT_MEM_PATH},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -180,6 +197,14 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         }
         case OPT_DETACH: o->detach = true; break;
+        case OPT_MEM_PREALLOC: o->mem.prealloc = true; break;
+        case OPT_MEM_MERGE: o->mem.merge = true; break;
+        case OPT_MEM_HUGEPAGES:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return usage_error("bad --mem-hugepages '%s': want on or off", optarg);
+            o->mem.no_hugepages = !strcmp(optarg, "off");
+            break;
+        case OPT_MEM_PATH: o->mem.path = optarg; break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -356,6 +381,7 @@ static int run_vm(struct run_options *o)
     const struct vm_config cfg = {
         .engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason)),
         .ram_size = o->ram_size,
+        .mem = o->mem,
         .ncpus = o->ncpus,
         .boot = o->boot,
         .virtio = o->virtio,

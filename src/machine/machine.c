@@ -37,7 +37,7 @@ int machine__init(struct machine *m, const struct machine_config *cfg, struct er
         m->vcpus[i].machine = m;
         m->vcpus[i].index = i;
     }
-    if (guest_memory__init(&m->mem, cfg->ram_size, err)) {
+    if (guest_memory__init(&m->mem, cfg->ram_size, &cfg->mem, err)) {
         machine__destroy(m);
         return -1;
     }

@@ -73,6 +73,7 @@ struct machine {
 
 struct machine_config {
     uint64_t ram_size;
+    struct guest_memory_options mem; /* how RAM is backed (memory.h) */
     unsigned ncpus;
     const struct engine_ops *engine;
 };

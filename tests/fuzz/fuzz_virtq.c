@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct guest_memory mem;
     struct err err;
-    if (guest_memory__init(&mem, RAM_SIZE, &err))
+    if (guest_memory__init(&mem, RAM_SIZE, NULL, &err))
         abort();
     uint8_t *ram = guest_memory__hva(&mem, 0, RAM_SIZE);
     memcpy(ram, data, size < RAM_SIZE ? size : RAM_SIZE);

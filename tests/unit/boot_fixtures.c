@@ -127,7 +127,7 @@ void fixture_machine(struct machine *m, uint64_t ram, unsigned ncpus)
 {
     memset(m, 0, sizeof(*m));
     struct err err;
-    assert_int_equal(guest_memory__init(&m->mem, ram, &err), 0);
+    assert_int_equal(guest_memory__init(&m->mem, ram, NULL, &err), 0);
     m->ncpus = ncpus;
 }
 
