@@ -187,6 +187,36 @@ static void large_pages(void **state)
     assert_pf(&info, 9, 0x201234);
 }
 
+/*
+ * A 2 MiB page is held whole: after its PDE is retargeted, every 4 KiB part
+ * of it still reads the old page (the TLB is not split into walks), INVLPG
+ * of an unrelated page leaves it alone, and INVLPG of any address in it
+ * drops all of it.
+ */
+static void large_page_invlpg(void **state)
+{
+    struct emu_fixture *f = *state;
+    uint64_t *pd = fix_mem(f, FIX_PD);
+    pd[1] = 0x400000 | PTE_P | PTE_W | PTE_PS; /* va 2M -> pa 4M */
+    *(uint64_t *)fix_mem(f, 0x401000) = 0x1111;
+    *(uint64_t *)fix_mem(f, 0x405000) = 0x5555;
+    *(uint64_t *)fix_mem(f, 0x601000) = 0x6666;
+    struct code c = {0};
+    load_abs(&c, 0, 0x201000);
+    store_imm_abs(&c, (uint32_t)(FIX_PD + 8), 0x600000 | PTE_P | PTE_W | PTE_PS);
+    invlpg_abs(&c, FIX_DATA);
+    load_abs(&c, 1, 0x201000); /* rcx: its 4 KiB entry, stale */
+    load_abs(&c, 2, 0x205000); /* rdx: another part, from the large entry, stale */
+    invlpg_abs(&c, 0x3ff000);
+    load_abs(&c, 3, 0x201000); /* rbx: the new page */
+    struct emu_stop_info info = run_code(f, &c, false);
+    assert_int_equal(info.reason, EMU_STOP_RIP);
+    assert_int_equal(f->st.gpr[CPU_RAX], 0x1111);
+    assert_int_equal(f->st.gpr[CPU_RCX], 0x1111);
+    assert_int_equal(f->st.gpr[CPU_RDX], 0x5555);
+    assert_int_equal(f->st.gpr[CPU_RBX], 0x6666);
+}
+
 /* Reads old, retargets the PTE, reads again (stale), flushes, reads the new page. */
 static void tlb_invalidation(void **state)
 {
@@ -308,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(no_execute, setup, teardown),
         cmocka_unit_test_setup_teardown(reserved_bit, setup, teardown),
         cmocka_unit_test_setup_teardown(large_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_page_invlpg, setup, teardown),
         cmocka_unit_test_setup_teardown(tlb_invalidation, setup, teardown),
         cmocka_unit_test_setup_teardown(cr3_reload_keeps_global_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(page_crossing_write_is_all_or_nothing, setup, teardown),

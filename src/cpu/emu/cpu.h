@@ -168,6 +168,22 @@ struct emu_tlb_entry {
     uintptr_t addend; /* host address - guest virtual address */
     uint64_t ppage;   /* guest-physical page address */
     bool global;
+    uint8_t large_shift; /* filled from a 2 MiB/4 MiB/1 GiB page: log2 of its size; else 0 */
+};
+
+/*
+ * One 2 MiB-aligned piece of a large guest page whose host backing is one
+ * contiguous RAM range: a TLB miss anywhere in it fills the 4 KiB entry
+ * from here, with no page walk (tlb.c).
+ */
+#define TLB_LARGE_ENTRIES 32
+#define TLB_LARGE_SIZE    (2ull << 20)
+struct emu_tlb_large {
+    uint64_t vbase; /* guest-virtual 2 MiB base, or TLB_INVALID */
+    uint64_t pbase; /* guest-physical 2 MiB base */
+    uint8_t *host;  /* host address of pbase */
+    bool write_ok, exec_ok, global;
+    uint8_t shift; /* log2 of the guest page's size (21, 22 or 30) */
 };
 
 enum emu_mmu_idx { MMU_SUPERVISOR, MMU_USER, EMU_NR_MMU };
@@ -218,10 +234,11 @@ struct emu_cpu {
     bool long64;              /* EFER.LMA and CS.L: 64-bit mode */
     uint8_t mode;             /* EMU_MODE(): how code at CS:RIP decodes */
     uint64_t code_cs_base;    /* CS base the jump cache was filled with (16/32-bit code) */
-    bool tlb_has_large;       /* a 2M/1G page is in the TLB: INVLPG flushes all */
+    uint8_t tlb_large_shift;  /* the largest page size (log2) the TLB holds entries of, or 0 */
     atomic_bool exit_request; /* set by kick(): leave the block loop */
 
     struct emu_tlb_entry tlb[EMU_NR_MMU][TLB_ENTRIES];
+    struct emu_tlb_large tlb_large[EMU_NR_MMU][TLB_LARGE_ENTRIES];
     struct emu_code_cache *code;
     struct emu_codeshare *share; /* which pages hold code, shared by the vCPUs (codeshare.h) */
     ZydisDecoder decoder[EMU_NR_MODES];

@@ -117,6 +117,7 @@ retry:;
         .exec_ok = !user || us,
         .global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE),
         .large = large,
+        .page_shift = large ? 22 : 12,
     };
     return EMU_NEXT;
 }
@@ -125,8 +126,10 @@ int emu_mmu_walk(struct emu_cpu *cpu, uint64_t va, unsigned acc, bool user, stru
 {
     unsigned kind = acc & ACC_KIND;
     if (!(cpu->cr0 & CR0_PG)) {
-        *w = (struct emu_walk){
-            .ppage = va & PAGE_MASK & 0xffffffffull, .write_ok = true, .exec_ok = true};
+        *w = (struct emu_walk){.ppage = va & PAGE_MASK & 0xffffffffull,
+                               .write_ok = true,
+                               .exec_ok = true,
+                               .page_shift = 12};
         return EMU_NEXT;
     }
     bool ia32e = cpu->efer & EFER_LMA;
@@ -191,6 +194,7 @@ retry:
         .exec_ok = exec_ok,
         .global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE),
         .large = level > 0,
+        .page_shift = (uint8_t)(12 + 9 * level),
     };
     return EMU_NEXT;
 }

@@ -17,7 +17,8 @@ struct emu_walk {
     bool write_ok;  /* writes allowed at this privilege (and the page is now dirty) */
     bool exec_ok;
     bool global;
-    bool large; /* mapped by a 2 MiB or 1 GiB page */
+    bool large;         /* mapped by a 2 MiB, 4 MiB or 1 GiB page */
+    uint8_t page_shift; /* log2 of the page's size: 12, 21, 22 or 30 */
 };
 
 /*
