@@ -5,8 +5,8 @@
  * Built from the RAM slots and the fixed layout (layout.h): low RAM up to the
  * EBDA usable, the EBDA reserved (it holds the MP table), the legacy hole
  * [640 KiB, 1 MiB) absent but for the ACPI tables at its top (reserved),
- * RAM from 1 MiB to the MMIO hole usable, and RAM above 4 GiB usable. Entry format per the ACPI spec, "System Address Map
- * Interfaces"; Linux reads it from boot_params.e820_table.
+ * RAM from 1 MiB to the MMIO hole usable, and RAM above 4 GiB usable. Entry format per the ACPI
+ * spec, "System Address Map Interfaces"; Linux reads it from boot_params.e820_table.
  */
 #ifndef STRATA_BOARD_E820_H
 #define STRATA_BOARD_E820_H

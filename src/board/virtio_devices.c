@@ -27,12 +27,14 @@ void virtio_devices__destroy(struct virtio_devices *vd)
     }
     virtio_console__destroy(vd->console);
     virtio_rng__destroy(vd->rng);
+    virtio_balloon__destroy(vd->balloon);
     memset(vd->transports, 0, sizeof(vd->transports));
     memset(vd->disks, 0, sizeof(vd->disks));
     memset(vd->backends, 0, sizeof(vd->backends));
     vd->ntransports = vd->ndisks = 0;
     vd->console = NULL;
     vd->rng = NULL;
+    vd->balloon = NULL;
 }
 
 /* Puts a device's core behind a virtio-mmio window at a new slot. */
@@ -84,6 +86,16 @@ int virtio_devices__add_rng(struct virtio_devices *vd, struct err *err)
     if (!(vd->rng = virtio_rng__create(vd->machine, err)))
         return -1;
     return attach(vd, virtio_rng__virtio(vd->rng), "virtio-rng", err);
+}
+
+int virtio_devices__add_balloon(struct virtio_devices *vd, uint64_t target, struct err *err)
+{
+    if (vd->balloon)
+        return err__set(err, "only one virtio balloon");
+    if (!(vd->balloon = virtio_balloon__create(vd->machine, err)))
+        return -1;
+    virtio_balloon__set_target(vd->balloon, target);
+    return attach(vd, virtio_balloon__virtio(vd->balloon), "virtio-balloon", err);
 }
 
 int virtio_options__add_disk(struct virtio_options *o, const char *spec, struct err *err)
@@ -140,7 +152,8 @@ int virtio_devices__create(struct virtio_devices *vd, struct machine *m, struct 
         if (virtio_devices__add_disk(vd, &o->disks[i], err))
             goto fail;
     if ((o->console && virtio_devices__add_console(vd, err)) ||
-        (o->rng && virtio_devices__add_rng(vd, err)))
+        (o->rng && virtio_devices__add_rng(vd, err)) ||
+        (o->balloon && virtio_devices__add_balloon(vd, o->balloon_target, err)))
         goto fail;
     return 0;
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "board/slots.h"
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/rng.h"
@@ -30,6 +31,7 @@ struct virtio_devices {
     unsigned ndisks;
     struct virtio_console *console;
     struct virtio_rng *rng;
+    struct virtio_balloon *balloon;
     /* One virtio-mmio transport per slot, in slot order. */
     struct virtio_mmio *transports[VIRTIO_MAX_DEVICES];
     unsigned ntransports;
@@ -40,8 +42,10 @@ struct virtio_options {
     struct virtio_blk_params disks[VIRTIO_MAX_DEVICES];
     char *disk_specs[VIRTIO_MAX_DEVICES]; /* copies the params point into */
     unsigned ndisks;
-    bool console; /* --console virtio */
-    bool rng;     /* --rng */
+    bool console;            /* --console virtio */
+    bool rng;                /* --rng */
+    bool balloon;            /* --balloon */
+    uint64_t balloon_target; /* bytes the balloon holds from the start (--balloon SIZE) */
 };
 
 /*
@@ -62,6 +66,7 @@ int virtio_devices__add_disk(struct virtio_devices *vd, const struct virtio_blk_
                              struct err *err);
 int virtio_devices__add_console(struct virtio_devices *vd, struct err *err);
 int virtio_devices__add_rng(struct virtio_devices *vd, struct err *err);
+int virtio_devices__add_balloon(struct virtio_devices *vd, uint64_t target, struct err *err);
 
 struct console_input;
 /* Fills *in so that the host terminal's input goes to the virtio console (--console virtio). */

@@ -66,6 +66,8 @@ struct vm_state {
     struct virtio_console_state console;
     bool has_rng;
     struct virtio_rng_state rng;
+    bool has_balloon;
+    struct virtio_balloon_state balloon;
 };
 
 /* Builds the whole VM; on failure *err says what and nothing is left behind. */

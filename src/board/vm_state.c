@@ -5,7 +5,7 @@
  * functions, always in this order: vCPUs by index, COM1, the i8042, the
  * CMOS, the emu platform's IOAPIC, 8259 pair and PIT (on emu; the LAPICs
  * travel in each cpu_state), the disks by slot, the virtio console, the
- * virtio rng. A state that does not fit the VM (other vCPU count or
+ * virtio rng, the virtio balloon. A state that does not fit the VM (other vCPU count or
  * devices) is refused before anything changes; a device that refuses its
  * part ends the load with its error.
  */
@@ -35,6 +35,8 @@ int vm__save(struct vm *vm, struct vm_state *st, struct err *err)
         virtio_console__save(vm->virtio.console, &st->console);
     if ((st->has_rng = vm->virtio.rng != NULL))
         virtio_rng__save(vm->virtio.rng, &st->rng);
+    if ((st->has_balloon = vm->virtio.balloon != NULL))
+        virtio_balloon__save(vm->virtio.balloon, &st->balloon);
     return 0;
 }
 
@@ -44,7 +46,7 @@ int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
     struct platform *p = emu__platform(m);
     if (st->ncpus != m->ncpus || st->ndisks != vm->virtio.ndisks ||
         st->has_platform != (p != NULL) || st->has_console != (vm->virtio.console != NULL) ||
-        st->has_rng != (vm->virtio.rng != NULL))
+        st->has_rng != (vm->virtio.rng != NULL) || st->has_balloon != (vm->virtio.balloon != NULL))
         return err__set(err, "vm state: saved from a vm with other cpus or devices");
     for (unsigned i = 0; i < m->ncpus; i++)
         if (m->engine->set_state(&m->vcpus[i], &st->cpus[i], err))
@@ -57,7 +59,8 @@ int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
         if (virtio_blk__load(vm->virtio.disks[i], &st->disks[i], err))
             return -1;
     if ((vm->virtio.console && virtio_console__load(vm->virtio.console, &st->console, err)) ||
-        (vm->virtio.rng && virtio_rng__load(vm->virtio.rng, &st->rng, err)))
+        (vm->virtio.rng && virtio_rng__load(vm->virtio.rng, &st->rng, err)) ||
+        (vm->virtio.balloon && virtio_balloon__load(vm->virtio.balloon, &st->balloon, err)))
         return -1;
     return 0;
 }

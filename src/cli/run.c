@@ -81,6 +81,9 @@ static void usage(FILE *out)
             "                         (default: generated, vm-XXXX)\n"
             "  --detach               run in the background: print the name and return;\n"
             "                         `strata console NAME` attaches to its console\n"
+            "  --balloon[=SIZE]       a virtio-balloon device (statistics, free page\n"
+            "                         reporting, deflate on OOM), holding SIZE of the\n"
+            "                         guest's RAM from the start (default 0)\n"
             "  -h, --help             show this help\n"
             "\n"
             "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
@@ -121,6 +124,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_MEM_MERGE,
         OPT_MEM_HUGEPAGES,
         OPT_MEM_PATH,
+        OPT_BALLOON,
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -140,6 +144,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"mem-merge", no_argument, NULL, OPT_MEM_MERGE},
         {"mem-hugepages", required_argument, NULL, OPT_MEM_HUGEPAGES},
         {"mem-path", required_argument, NULL, OPT_MEM_PATH},
+        {"balloon", optional_argument, NULL, OPT_BALLOON},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -205,6 +210,11 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             o->mem.no_hugepages = !strcmp(optarg, "off");
             break;
         case OPT_MEM_PATH: o->mem.path = optarg; break;
+        case OPT_BALLOON:
+            o->virtio.balloon = true;
+            if (optarg && !parse__size(optarg, &o->virtio.balloon_target))
+                return usage_error("bad --balloon '%s': want a size such as 128M", optarg);
+            break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -217,6 +227,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         o->command_argc = argc - optind;
         o->command_argv = argv + optind;
     }
+    if (o->virtio.balloon_target > o->ram_size)
+        return usage_error("--balloon %lluM is more than the guest's --mem",
+                           (unsigned long long)(o->virtio.balloon_target >> 20));
     if (strcmp(o->engine, "auto") && !engines__find(o->engine))
         return usage_error("unknown engine '%s': want auto, kvm or emu", o->engine);
     return -1;
