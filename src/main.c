@@ -15,6 +15,7 @@ static void usage(FILE *out)
                  "  run     boot a virtual machine (strata run --help)\n"
                  "  ls      list the running VMs (--json)\n"
                  "  info    show a running VM (strata info NAME [--json])\n"
+                 "  balloon set a running VM's balloon (strata balloon NAME SIZE)\n"
                  "  pause, resume, stop, kill NAME\n"
                  "          manage a running VM (stop: ACPI power button, kill after a timeout)\n"
                  "  console attach to a running VM's serial console (Ctrl-A X detaches)\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         return cli__ls(argc - 1, argv + 1);
     if (!strcmp(cmd, "console"))
         return cli__console(argc - 1, argv + 1);
+    if (!strcmp(cmd, "balloon"))
+        return cli__balloon(argc - 1, argv + 1);
     static const char *const vm_commands[] = {"pause", "resume", "stop", "kill", "info"};
     for (size_t i = 0; i < sizeof(vm_commands) / sizeof(vm_commands[0]); i++)
         if (!strcmp(cmd, vm_commands[i]))

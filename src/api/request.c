@@ -2,6 +2,7 @@
 /* request.c - parsing a control-socket request line with json-c (see request.h). */
 #include "api/request.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <string.h>
@@ -23,14 +24,33 @@ static int parse_stop(struct json_object *obj, struct api_request *req, struct e
     return 0;
 }
 
+static int parse_balloon(struct json_object *obj, struct api_request *req, struct err *err)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(obj, "size", &v))
+        return err__set(err, "balloon: \"size\" (bytes) is required");
+    if (!json_object_is_type(v, json_type_int))
+        return err__set(err, "balloon: \"size\" must be a whole number of bytes");
+    errno = 0;
+    int64_t n = json_object_get_int64(v);
+    if (n < 0 || errno)
+        return err__set(err, "balloon: \"size\" must be 0 or more bytes");
+    req->balloon.size = (uint64_t)n;
+    return 0;
+}
+
 static const struct {
     const char *name;
     const char *args[4]; /* allowed arguments besides cmd and id */
     parse_fn *parse;
 } commands[API_CMD_COUNT] = {
-    [API_CMD_INFO] = {"info", {0}, NULL},     [API_CMD_PAUSE] = {"pause", {0}, NULL},
-    [API_CMD_RESUME] = {"resume", {0}, NULL}, [API_CMD_STOP] = {"stop", {"timeout"}, parse_stop},
-    [API_CMD_KILL] = {"kill", {0}, NULL},     [API_CMD_SUBSCRIBE] = {"subscribe", {0}, NULL},
+    [API_CMD_INFO] = {"info", {0}, NULL},
+    [API_CMD_PAUSE] = {"pause", {0}, NULL},
+    [API_CMD_RESUME] = {"resume", {0}, NULL},
+    [API_CMD_STOP] = {"stop", {"timeout"}, parse_stop},
+    [API_CMD_KILL] = {"kill", {0}, NULL},
+    [API_CMD_SUBSCRIBE] = {"subscribe", {0}, NULL},
+    [API_CMD_BALLOON] = {"balloon", {"size"}, parse_balloon},
 };
 
 const char *api_cmd__name(enum api_cmd cmd)

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -29,6 +30,7 @@ enum api_cmd {
     API_CMD_STOP,      /* ACPI power button, then kill after timeout */
     API_CMD_KILL,      /* ends the VM now */
     API_CMD_SUBSCRIBE, /* this connection receives events from now on */
+    API_CMD_BALLOON,   /* sets the balloon's target size */
     API_CMD_COUNT
 };
 
@@ -39,6 +41,9 @@ struct api_request {
         struct {
             double timeout_s;
         } stop;
+        struct {
+            uint64_t size; /* bytes the balloon should hold */
+        } balloon;
     };
 };
 

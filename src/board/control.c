@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,103 @@ static double seconds_since(const struct timespec *t)
     return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* This process's resident set in bytes (/proc/self/statm), 0 if unknown. */
+static uint64_t process_rss(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size, rss = 0;
+    if (f) {
+        if (fscanf(f, "%llu %llu", &size, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return rss * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
+{
+    json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+/* Asks the guest for fresh statistics and waits a little for them (they come on statsq). */
+static void refresh_balloon_stats(struct virtio_balloon *b)
+{
+    struct virtio_balloon_info before, now;
+    virtio_balloon__info(b, &before);
+    virtio_balloon__request_stats(b);
+    for (int i = 0; i < 25; i++) {
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        virtio_balloon__info(b, &now);
+        if (now.stats_updates != before.stats_updates)
+            return;
+    }
+}
+
+/*
+ * "host_memory": what the VM costs the host (docs/memory.md); "balloon":
+ * the balloon's target and size and the guest's own statistics.
+ */
+static void add_memory(struct vm_control *c, struct json_object *r)
+{
+    struct machine *m = &c->vm->machine;
+    struct guest_memory_usage u = {0};
+    struct err err;
+    struct json_object *h = json_object_new_object();
+    add_u64(h, "rss", process_rss());
+    if (!guest_memory__usage(&m->mem, &u, &err))
+        add_u64(h, "guest_resident", u.resident);
+    json_object_object_add(h, "merge", json_object_new_boolean(m->mem.merge));
+    add_u64(h, "shared", u.ksm);
+    json_object_object_add(h, "hugepages",
+                           json_object_new_string(m->mem.shared_backing ? "file"
+                                                  : m->mem.thp          ? "thp"
+                                                                        : "off"));
+    struct virtio_balloon *b = c->vm->virtio.balloon;
+    struct virtio_balloon_info bi = {0};
+    if (b && !c->paused) {
+        refresh_balloon_stats(b);
+        virtio_balloon__info(b, &bi);
+    } else if (b) {
+        virtio_balloon__info(b, &bi);
+    }
+    add_u64(h, "ballooned", bi.inflated);
+    json_object_object_add(r, "host_memory", h);
+    if (!b)
+        return;
+    static const char *const names[VIRTIO_BALLOON_S_NR] = {
+        "swap_in", "swap_out",  "major_faults", "minor_faults",        "free",
+        "total",   "available", "caches",       "hugetlb_allocations", "hugetlb_failures"};
+    struct json_object *bo = json_object_new_object(), *st = json_object_new_object();
+    add_u64(bo, "target", bi.target);
+    add_u64(bo, "actual", bi.actual);
+    add_u64(bo, "reported", bi.reported);
+    for (unsigned i = 0; i < VIRTIO_BALLOON_S_NR; i++)
+        if (bi.stats_valid & (1u << i))
+            add_u64(st, names[i], bi.stats[i]);
+    json_object_object_add(bo, "stats", st);
+    json_object_object_add(r, "balloon", bo);
+}
+
+static void do_balloon(struct vm_control *c, struct api_call *call)
+{
+    struct virtio_balloon *b = c->vm->virtio.balloon;
+    if (!b) {
+        err__set(&call->error, "balloon: this vm has no balloon (run it with --balloon)");
+        return;
+    }
+    uint64_t size = call->req.balloon.size;
+    if (size > c->ram_size) {
+        err__set(&call->error, "balloon: %llu MiB is more than the vm's %llu MiB",
+                 (unsigned long long)(size >> 20), (unsigned long long)(c->ram_size >> 20));
+        return;
+    }
+    virtio_balloon__set_target(b, size);
+    struct json_object *r = json_object_new_object();
+    add_u64(r, "target", size & ~(uint64_t)(VIRTIO_BALLOON_PAGE - 1));
+    call->result = r;
+    call->ok = true;
+}
+
 static void do_info(struct vm_control *c, struct api_call *call)
 {
     struct json_object *r = json_object_new_object();
@@ -83,6 +181,7 @@ static void do_info(struct vm_control *c, struct api_call *call)
     json_object_object_add(r, "nics", json_object_new_array());
     if (c->console_path)
         json_object_object_add(r, "console", json_object_new_string(c->console_path));
+    add_memory(c, r);
     call->result = r;
     call->ok = true;
 }
@@ -146,7 +245,7 @@ static void do_stop(struct vm_control *c, struct api_call *call)
 
 static handler_fn *const handlers[API_CMD_COUNT] = {
     [API_CMD_INFO] = do_info, [API_CMD_PAUSE] = do_pause, [API_CMD_RESUME] = do_resume,
-    [API_CMD_STOP] = do_stop, [API_CMD_KILL] = do_kill,
+    [API_CMD_STOP] = do_stop, [API_CMD_KILL] = do_kill,   [API_CMD_BALLOON] = do_balloon,
 };
 
 static void *control_thread(void *arg)

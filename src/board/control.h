@@ -6,7 +6,8 @@
  * The server thread only parses; each request comes here as an api_call
  * and is executed on the control thread, one at a time, in order: info,
  * pause, resume, stop (the ACPI power button, then a kill when the guest
- * has not powered off within the timeout), kill. Events go back through
+ * has not powered off within the timeout), kill, balloon (a new target
+ * for the virtio balloon). Events go back through
  * the server: "state" on every pause and resume, "shutdown" when the VM
  * ends. To add a command: its parser in api/request.c and a handler in
  * control.c's table.

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "board/console.h"
+#include "board/memwatch.h"
 #include "util/log.h"
 
 static int attach_console(struct vm *vm, const struct vm_config *cfg, struct err *err)
@@ -75,7 +76,10 @@ fail:
 
 int vm__run(struct vm *vm, double timeout_s)
 {
-    return machine__run(&vm->machine, timeout_s);
+    struct memwatch *w = memwatch__start(vm); /* host memory pressure gets a log line */
+    int status = machine__run(&vm->machine, timeout_s);
+    memwatch__stop(w);
+    return status;
 }
 
 void vm__pause(struct vm *vm)

@@ -64,8 +64,9 @@ int cli__ls(int argc, char **argv)
             json = true;
         } else if (c == 'h') {
             printf("usage: strata ls [--json]\n\nLists the running VMs (name, type, engine, "
-                   "vCPUs, memory, state, uptime, disks, NICs) and the containers (type ct: "
-                   "state, memory limit).\n");
+                   "vCPUs, memory, state, uptime, disks, NICs, and what each costs the host:\n"
+                   "its RSS, KSM-shared and ballooned memory, docs/memory.md) and the\n"
+                   "containers (type ct: state, memory limit).\n");
             return 0;
         } else {
             fprintf(stderr, "strata: ls: unknown option '%s' (try 'strata ls --help')\n",
@@ -103,18 +104,27 @@ int cli__ls(int argc, char **argv)
         printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
     } else {
-        printf("%-16s %-4s %-6s %4s %7s %-8s %8s %5s %4s\n", "NAME", "TYPE", "ENGINE", "CPUS",
-               "MEMORY", "STATE", "UPTIME", "DISKS", "NICS");
+        printf("%-16s %-4s %-6s %4s %7s %-8s %8s %5s %4s %7s %7s %7s\n", "NAME", "TYPE", "ENGINE",
+               "CPUS", "MEMORY", "STATE", "UPTIME", "DISKS", "NICS", "RSS", "SHARED", "BALLOON");
         for (size_t i = 0; i < json_object_array_length(all); i++) {
             struct json_object *o = json_object_array_get_idx(all, i), *v;
-            char mem[32] = "-", up[32] = "-";
+            char mem[32] = "-", up[32] = "-", rss[32] = "-", shared[32] = "-", bal[32] = "-";
             if (json_object_object_get_ex(o, "memory", &v))
                 human_size((uint64_t)json_object_get_int64(v), mem, sizeof(mem));
+            struct json_object *h;
+            if (json_object_object_get_ex(o, "host_memory", &h)) {
+                if (json_object_object_get_ex(h, "rss", &v))
+                    human_size((uint64_t)json_object_get_int64(v), rss, sizeof(rss));
+                if (json_object_object_get_ex(h, "shared", &v))
+                    human_size((uint64_t)json_object_get_int64(v), shared, sizeof(shared));
+                if (json_object_object_get_ex(h, "ballooned", &v))
+                    human_size((uint64_t)json_object_get_int64(v), bal, sizeof(bal));
+            }
             if (json_object_object_get_ex(o, "uptime", &v))
                 human_time(json_object_get_double(v), up, sizeof(up));
-            printf("%-16s %-4s %-6s %4s %7s %-8s %8s %5zu %4zu\n", str(o, "name"), str(o, "type"),
-                   str(o, "engine"), str(o, "cpus"), mem, str(o, "state"), up, count(o, "disks"),
-                   count(o, "nics"));
+            printf("%-16s %-4s %-6s %4s %7s %-8s %8s %5zu %4zu %7s %7s %7s\n", str(o, "name"),
+                   str(o, "type"), str(o, "engine"), str(o, "cpus"), mem, str(o, "state"), up,
+                   count(o, "disks"), count(o, "nics"), rss, shared, bal);
         }
     }
     json_object_put(all);

@@ -45,13 +45,48 @@ static int usage(const char *cmd, FILE *out, int status)
     else if (!strcmp(cmd, "info"))
         fprintf(out, "usage: strata info NAME [--json]\n"
                      "\n"
-                     "Shows a running VM: engine, vCPUs, memory, state, uptime, disks, NICs.\n");
+                     "Shows a running VM: engine, vCPUs, memory, state, uptime, disks, NICs,\n"
+                     "what its memory costs the host and, with a balloon, the guest's own\n"
+                     "memory statistics.\n");
     else
         fprintf(out, "usage: strata %s NAME\n\n%s\n", cmd,
                 !strcmp(cmd, "pause")    ? "Stops the VM's vCPUs (its state stays as it is)."
                 : !strcmp(cmd, "resume") ? "Lets a paused VM's vCPUs run again."
                                          : "Ends the VM at once (exit status 137).");
     return status;
+}
+
+static unsigned long long mib(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v)
+               ? (unsigned long long)json_object_get_int64(v) >> 20
+               : 0;
+}
+
+/* host_memory and balloon (docs/memory.md), in MiB. */
+static void print_memory(struct json_object *r)
+{
+    struct json_object *h, *b, *st;
+    if (json_object_object_get_ex(r, "host_memory", &h))
+        printf("host     rss %lluM, guest RAM resident %lluM, shared (KSM) %lluM, ballooned "
+               "%lluM\n",
+               mib(h, "rss"), mib(h, "guest_resident"), mib(h, "shared"), mib(h, "ballooned"));
+    if (!json_object_object_get_ex(r, "balloon", &b))
+        return;
+    printf("balloon  target %lluM, actual %lluM, free pages reported %lluM\n", mib(b, "target"),
+           mib(b, "actual"), mib(b, "reported"));
+    if (json_object_object_get_ex(b, "stats", &st) && json_object_object_length(st)) {
+        printf("guest   ");
+        json_object_object_foreach(st, key, val)
+        {
+            if (strstr(key, "faults") || strstr(key, "swap") || strstr(key, "hugetlb"))
+                printf(" %s %lld", key, (long long)json_object_get_int64(val));
+            else
+                printf(" %s %lluM", key, (unsigned long long)json_object_get_int64(val) >> 20);
+        }
+        printf("\n");
+    }
 }
 
 static void print_info(struct json_object *r)
@@ -73,6 +108,7 @@ static void print_info(struct json_object *r)
     if (json_object_object_get_ex(r, "nics", &v))
         for (size_t i = 0; i < json_object_array_length(v); i++)
             printf("nic      %s\n", json_object_get_string(json_object_array_get_idx(v, i)));
+    print_memory(r);
 }
 
 int cli__vm_control(const char *cmd, int argc, char **argv)

@@ -64,6 +64,8 @@ cli)
     "$strata" ls | tee "$tmp/ls"
     grep -Eq '^NAME +TYPE +ENGINE +CPUS +MEMORY +STATE +UPTIME +DISKS +NICS' "$tmp/ls" || fail "ls header"
     grep -Eq '^c1 +vm +emu +1 +256M +running ' "$tmp/ls" || fail "ls line for c1"
+    grep -Eq ' RSS +SHARED +BALLOON$' "$tmp/ls" || fail "ls memory columns"
+    grep -Eq '^c1 .* [1-9][0-9]*M +0M +0M$' "$tmp/ls" || fail "ls memory figures for c1"
     "$strata" ls --json >"$tmp/ls.json"
     python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [v["name"] for v in l]==["c1"] and l[0]["state"]=="running", l' "$tmp/ls.json" || fail "ls --json"
     pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["pid"])' "$tmp/ls.json")
