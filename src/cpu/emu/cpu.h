@@ -201,7 +201,8 @@ struct emu_msrs {
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t misc_enable;
-    int64_t tsc_offset; /* guest TSC = host clock + tsc_offset */
+    int64_t tsc_offset;  /* guest TSC = host clock + tsc_offset */
+    uint64_t tsc_adjust; /* IA32_TSC_ADJUST: what writes to the TSC have added to it */
 };
 
 struct emu_code_cache;

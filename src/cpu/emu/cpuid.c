@@ -26,7 +26,9 @@
     (BIT(13) /*CMPXCHG16B*/ | BIT(21) /*x2APIC*/ | BIT(23) /*POPCNT*/ | BIT(24) /*TSC-deadline*/ | \
      BIT(31) /*hypervisor*/)
 /* Leaf 7.0 EBX */
-#define F7B (BIT(3) /*BMI1*/ | BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/)
+#define F7B                                         \
+    (BIT(1) /*IA32_TSC_ADJUST*/ | BIT(3) /*BMI1*/ | \
+     BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/)
 /* Leaf 0x80000001 ECX / EDX */
 #define X1C (BIT(0) /*LAHF/SAHF in 64-bit mode*/ | BIT(5) /*LZCNT*/)
 #define X1D                                                                                \
@@ -57,6 +59,7 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
         out[2] = F1C;
         out[3] = F1D;
         break;
+    case 6: /* thermal and power management: only ARAT */ out[0] = BIT(2); break;
     case 7:
         if (subleaf == 0)
             out[1] = F7B;

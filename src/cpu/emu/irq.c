@@ -10,6 +10,8 @@
  */
 #include "cpu/emu/irq.h"
 
+#include <sys/prctl.h>
+
 #include "cpu/emu/codeshare.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/mode.h"
@@ -153,8 +155,23 @@ static struct timespec to_timespec(uint64_t ns)
                              .tv_nsec = (long)(ns % 1000000000u)};
 }
 
+/*
+ * The host's timer slack (50 us by default) would let every timed wait
+ * below end that much after the guest's deadline: a vCPU thread asks for
+ * the host clock's precision instead, once (the slack is per thread).
+ */
+static void tighten_timer_slack(void)
+{
+    static _Thread_local bool done;
+    if (!done) {
+        prctl(PR_SET_TIMERSLACK, 1ul, 0ul, 0ul, 0ul);
+        done = true;
+    }
+}
+
 void emu_irq_halt(struct emu_cpu *cpu)
 {
+    tighten_timer_slack();
     while (cpu->halted && !machine__stopping(cpu->m)) {
         emu_irq_poll_timers(cpu);
         if (wakes(cpu)) {

@@ -3,7 +3,7 @@
  * msr.c - the model-specific registers the engine implements (SDM vol. 4,
  * tables 2-2 and 2-x "architectural MSRs"; EFER and the SYSCALL MSRs from
  * vol. 3A, 5.8.8): EFER, STAR/LSTAR/CSTAR/SFMASK, FS/GS/KERNEL_GS base,
- * TSC and TSC_AUX, PAT, the SYSENTER triple, MISC_ENABLE and BIOS_SIGN_ID
+ * TSC, TSC_ADJUST and TSC_AUX, PAT, the SYSENTER triple, MISC_ENABLE and BIOS_SIGN_ID
  * (the microcode revision: none); the LAPIC's
  * (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC) go to irq.c.
  * Anything else raises #GP(0) with a rate-limited log line, as on a CPU
@@ -68,6 +68,7 @@ int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
         return apic_msr_read(cpu, index, value);
     switch (index) {
     case MSR_TSC: *value = emu_tsc(cpu); break;
+    case MSR_TSC_ADJUST: *value = cpu->msr.tsc_adjust; break;
     case MSR_BIOS_SIGN_ID: *value = 0; break; /* no microcode update loaded */
     case MSR_SYSENTER_CS: *value = cpu->msr.sysenter_cs; break;
     case MSR_SYSENTER_ESP: *value = cpu->msr.sysenter_esp; break;
@@ -111,7 +112,14 @@ int emu_msr_write(struct emu_cpu *cpu, uint32_t index, uint64_t v)
     if (lapic__is_msr(index))
         return apic_msr_write(cpu, index, v);
     switch (index) {
-    case MSR_TSC: cpu->msr.tsc_offset = (int64_t)(v - emu_host_ns()); break;
+    case MSR_TSC: /* the TSC and IA32_TSC_ADJUST move by the same delta (SDM vol. 3B, 18.17.3) */
+        cpu->msr.tsc_adjust += v - emu_tsc(cpu);
+        cpu->msr.tsc_offset = (int64_t)(v - emu_host_ns());
+        break;
+    case MSR_TSC_ADJUST:
+        cpu->msr.tsc_offset += (int64_t)(v - cpu->msr.tsc_adjust);
+        cpu->msr.tsc_adjust = v;
+        break;
     case MSR_BIOS_SIGN_ID: break; /* software writes 0 before reading the revision */
     case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = v & 0xffff; break;
     case MSR_SYSENTER_ESP:

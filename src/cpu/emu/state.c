@@ -15,8 +15,10 @@
 
 /* MSRs carried in cpu_state.msrs[] (EFER, APIC base and FS/GS bases have their own fields). */
 static const uint32_t table_msrs[] = {
-    MSR_TSC,  MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE,    MSR_PAT,
-    MSR_STAR, MSR_LSTAR,       MSR_CSTAR,        MSR_SFMASK,       MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
+    MSR_TSC,          MSR_TSC_ADJUST,  MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
+    MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_PAT,         MSR_STAR,
+    MSR_LSTAR,        MSR_CSTAR,       MSR_SFMASK,      MSR_KERNEL_GS_BASE,
+    MSR_TSC_AUX,
 };
 
 void emu_state_get(struct emu_cpu *cpu, struct cpu_state *st)
@@ -82,9 +84,13 @@ void emu_state_set(struct emu_cpu *cpu, const struct cpu_state *st)
     for (uint32_t k = 0; k < st->nmsrs; k++) {
         uint32_t index = st->msrs[k].index;
         for (size_t t = 0; t < sizeof(table_msrs) / sizeof(table_msrs[0]); t++)
-            if (table_msrs[t] == index)
+            if (table_msrs[t] == index && index != MSR_TSC_ADJUST)
                 emu_msr_write(cpu, index, st->msrs[k].value);
     }
+    /* set as saved, after the TSC: a write through emu_msr_write would move the TSC */
+    uint64_t adjust;
+    if (cpu_state__get_msr(st, MSR_TSC_ADJUST, &adjust))
+        cpu->msr.tsc_adjust = adjust;
     memcpy(cpu->fx, st->fxsave, sizeof(cpu->fx));
     cpu->halted = st->mp_state == CPU_MP_HALTED;
     cpu->irq_shadow = st->interrupt_shadow;

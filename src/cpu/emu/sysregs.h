@@ -10,6 +10,7 @@
 #include "cpu/emu/cpu.h"
 
 #define MSR_TSC            0x10u
+#define MSR_TSC_ADJUST     0x3bu
 #define MSR_BIOS_SIGN_ID   0x8bu
 #define MSR_SYSENTER_CS    0x174u
 #define MSR_SYSENTER_ESP   0x175u
