@@ -3,8 +3,9 @@
  * test_emu_cpuid.c - the emu engine's CPUID model (src/cpu/emu/cpuid.c,
  * docs/emu-cpuid.md) and the MSR its Intel identity brings along: the
  * vendor and the leaves that describe the local APIC and the timers (SDM
- * vol. 2, CPUID leaves 01H, 15H, 16H), and IA32_BIOS_SIGN_ID, which Linux
- * writes and reads on every Intel CPU to learn the microcode revision.
+ * vol. 2, CPUID leaves 01H, 06H, 07H, 15H, 16H), IA32_BIOS_SIGN_ID, which
+ * Linux writes and reads on every Intel CPU to learn the microcode revision,
+ * and IA32_TSC_ADJUST, which moves with the TSC (SDM vol. 3B, 18.17.3).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,7 +46,13 @@ static void cpuid_describes_the_apic_and_the_timers(void **state)
     assert_true(r[3] & (1u << 9));  /* APIC */
     assert_true(r[2] & (1u << 21)); /* x2APIC */
     assert_true(r[2] & (1u << 24)); /* TSC-deadline */
-    emu_cpuid(cpu, 0x15, 0, r);     /* TSC = crystal * EBX / EAX = 1 GHz */
+    emu_cpuid(cpu, 6, 0, r);
+    assert_true(r[0] & (1u << 2)); /* ARAT: the LAPIC timer runs in HLT */
+    emu_cpuid(cpu, 7, 0, r);
+    assert_true(r[1] & (1u << 1)); /* IA32_TSC_ADJUST */
+    emu_cpuid(cpu, 0x80000007, 0, r);
+    assert_true(r[3] & (1u << 8)); /* invariant TSC */
+    emu_cpuid(cpu, 0x15, 0, r);    /* TSC = crystal * EBX / EAX = 1 GHz */
     assert_int_equal(r[0], 1);
     assert_int_equal(r[1], 1);
     assert_int_equal(r[2], 1000000000);
@@ -77,11 +84,46 @@ static void microcode_revision_reads_zero(void **state)
     assert_int_equal(f->st.gpr[CPU_RDX], 0);
 }
 
+/* A TSC write adds its delta to IA32_TSC_ADJUST; an IA32_TSC_ADJUST write moves the TSC. */
+static void tsc_adjust_moves_with_the_tsc(void **state)
+{
+    struct emu_fixture *f = *state;
+    static const uint8_t code[] = {
+        0x0f, 0x31,                   /* rdtsc */
+        0x49, 0x89, 0xc0,             /* mov r8, rax */
+        0x49, 0x89, 0xd1,             /* mov r9, rdx */
+        0xb9, 0x10, 0x00, 0x00, 0x00, /* mov ecx, 0x10 (TSC) */
+        0x31, 0xc0,                   /* xor eax, eax */
+        0xba, 0x00, 0x00, 0x10, 0x00, /* mov edx, 0x100000: TSC = 2^52 */
+        0x0f, 0x30,                   /* wrmsr */
+        0xb9, 0x3b, 0x00, 0x00, 0x00, /* mov ecx, 0x3b (TSC_ADJUST) */
+        0x0f, 0x32,                   /* rdmsr */
+        0x49, 0x89, 0xc2,             /* mov r10, rax */
+        0x49, 0x89, 0xd3,             /* mov r11, rdx */
+        0x31, 0xc0,                   /* xor eax, eax */
+        0x31, 0xd2,                   /* xor edx, edx */
+        0x0f, 0x30,                   /* wrmsr: TSC_ADJUST = 0 */
+        0x0f, 0x31,                   /* rdtsc */
+    };
+    fix_code(f, FIX_CODE, code, sizeof(code));
+    struct emu_stop_info info = fix_run(f, FIX_CODE + sizeof(code), 100);
+    assert_int_equal(info.reason, EMU_STOP_RIP);
+    const uint64_t *g = f->st.gpr;
+    uint64_t t0 = (g[CPU_R9] << 32) | (uint32_t)g[CPU_R8];
+    uint64_t adjust = (g[CPU_R11] << 32) | (uint32_t)g[CPU_R10];
+    uint64_t t1 = (g[CPU_RDX] << 32) | (uint32_t)g[CPU_RAX];
+    /* the write came after t0: adjust = 2^52 - TSC at the write, within a second of t0 */
+    assert_true((1ull << 52) - adjust - t0 < 1000000000ull);
+    /* adjust back to 0: the TSC is where it would have been without the write */
+    assert_true(t1 >= t0 && t1 - t0 < 1000000000ull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cpuid_describes_the_apic_and_the_timers, setup, teardown),
         cmocka_unit_test_setup_teardown(microcode_revision_reads_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(tsc_adjust_moves_with_the_tsc, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
