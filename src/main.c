@@ -19,6 +19,8 @@ static void usage(FILE *out)
                  "  pause, resume, stop, kill NAME\n"
                  "          manage a running VM (stop: ACPI power button, kill after a timeout)\n"
                  "  console attach to a running VM's serial console (Ctrl-A X detaches)\n"
+                 "  snapshot NAME FILE [--stop]\n"
+                 "          write a running VM to a file (strata run --restore FILE continues it)\n"
                  "  ct      containers: create, start, exec, stop, ls, ... (strata ct --help)\n"
                  "  oci     the OCI runtime command line (strata oci --help)\n"
                  "  img     create, inspect and convert disk images (strata img --help)\n");
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
         return cli__run(argc - 1, argv + 1);
     if (!strcmp(cmd, "ls"))
         return cli__ls(argc - 1, argv + 1);
+    if (!strcmp(cmd, "snapshot"))
+        return cli__snapshot(argc - 1, argv + 1);
     if (!strcmp(cmd, "console"))
         return cli__console(argc - 1, argv + 1);
     if (!strcmp(cmd, "balloon"))

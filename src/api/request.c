@@ -39,6 +39,23 @@ static int parse_balloon(struct json_object *obj, struct api_request *req, struc
     return 0;
 }
 
+static int parse_snapshot(struct json_object *obj, struct api_request *req, struct err *err)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(obj, "path", &v) || !json_object_is_type(v, json_type_string))
+        return err__set(err, "snapshot: wants a \"path\" string");
+    const char *path = json_object_get_string(v);
+    if (path[0] != '/' || strlen(path) >= sizeof(req->snapshot.path))
+        return err__set(err, "snapshot: \"path\" must be an absolute path");
+    strcpy(req->snapshot.path, path);
+    if (json_object_object_get_ex(obj, "stop", &v)) {
+        if (!json_object_is_type(v, json_type_boolean))
+            return err__set(err, "snapshot: \"stop\" must be true or false");
+        req->snapshot.stop = json_object_get_boolean(v);
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     const char *args[4]; /* allowed arguments besides cmd and id */
@@ -51,6 +68,7 @@ static const struct {
     [API_CMD_KILL] = {"kill", {0}, NULL},
     [API_CMD_SUBSCRIBE] = {"subscribe", {0}, NULL},
     [API_CMD_BALLOON] = {"balloon", {"size"}, parse_balloon},
+    [API_CMD_SNAPSHOT] = {"snapshot", {"path", "stop"}, parse_snapshot},
 };
 
 const char *api_cmd__name(enum api_cmd cmd)

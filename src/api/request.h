@@ -31,6 +31,7 @@ enum api_cmd {
     API_CMD_KILL,      /* ends the VM now */
     API_CMD_SUBSCRIBE, /* this connection receives events from now on */
     API_CMD_BALLOON,   /* sets the balloon's target size */
+    API_CMD_SNAPSHOT,  /* pause, write the VM to a file, resume (or end) */
     API_CMD_COUNT
 };
 
@@ -44,6 +45,10 @@ struct api_request {
         struct {
             uint64_t size; /* bytes the balloon should hold */
         } balloon;
+        struct {
+            char path[PATH_MAX]; /* absolute */
+            bool stop;           /* end the VM after writing */
+        } snapshot;
     };
 };
 

@@ -21,7 +21,8 @@ static bool slot_handler(struct board_legacy *d, struct machine *m, const struct
     case SLOT_COM1: *ops = &uart8250_bus_ops, *opaque = d->com1; return true;
     case SLOT_EXIT: *ops = &exitdev_bus_ops, *opaque = m; return true;
     case SLOT_SLEEP: *ops = &acpi_sleep_bus_ops, *opaque = m; return true;
-    case SLOT_VIRTIO: return false;
+    case SLOT_VIRTIO:
+    case SLOT_GED: return false;
     }
     return false;
 }

@@ -2,6 +2,8 @@
 /* control.c - the control thread: acting on parsed requests (see control.h). */
 #include "board/control.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board/snapshot.h"
 #include "util/log.h"
 
 struct vm_control {
@@ -32,6 +35,9 @@ struct vm_control {
     bool ended;  /* the thread is gone: calls are refused at once */
     bool paused; /* by a request */
     struct api_server *server;
+    struct snapshot_config snap; /* what a snapshot records of the configuration */
+    struct err snap_err;         /* why it cannot be had, if so */
+    bool snap_ok;
 };
 
 typedef void handler_fn(struct vm_control *c, struct api_call *call);
@@ -243,9 +249,56 @@ static void do_stop(struct vm_control *c, struct api_call *call)
     call->ok = true;
 }
 
+/* Pauses, writes the VM to a new file (renamed into place), resumes unless asked to stop. */
+static void do_snapshot(struct vm_control *c, struct api_call *call)
+{
+    const char *path = call->req.snapshot.path;
+    if (!c->snap_ok) {
+        call->error = c->snap_err;
+        return;
+    }
+    char tmp[PATH_MAX + 16];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err__set_errno(&call->error, errno, "cannot create %s", tmp);
+        return;
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool was_paused = c->paused;
+    if (!was_paused)
+        vm__pause(c->vm);
+    struct state_io io = {.fd = fd, .what = path};
+    struct snapshot_stats stats = {0};
+    int rc = vm_snapshot__write(c->vm, &c->snap, &io, &stats, &call->error);
+    if (close(fd) && !rc)
+        rc = err__set_errno(&call->error, errno, "%s: write failed", path);
+    if (!rc && rename(tmp, path))
+        rc = err__set_errno(&call->error, errno, "cannot rename %s to %s", tmp, path);
+    if (rc)
+        unlink(tmp);
+    double seconds = seconds_since(&t0);
+    if (!rc && call->req.snapshot.stop)
+        machine__stop(&c->vm->machine, MACHINE_STOP_SAVED, 0);
+    else if (!was_paused)
+        vm__resume(c->vm);
+    if (rc)
+        return;
+    struct json_object *r = json_object_new_object();
+    json_object_object_add(r, "path", json_object_new_string(path));
+    json_object_object_add(r, "bytes", json_object_new_int64((int64_t)stats.bytes));
+    json_object_object_add(r, "ram_pages", json_object_new_int64((int64_t)stats.ram_pages));
+    json_object_object_add(r, "seconds", json_object_new_double(seconds));
+    json_object_object_add(r, "stopped", json_object_new_boolean(call->req.snapshot.stop));
+    call->result = r;
+    call->ok = true;
+}
+
 static handler_fn *const handlers[API_CMD_COUNT] = {
     [API_CMD_INFO] = do_info, [API_CMD_PAUSE] = do_pause, [API_CMD_RESUME] = do_resume,
     [API_CMD_STOP] = do_stop, [API_CMD_KILL] = do_kill,   [API_CMD_BALLOON] = do_balloon,
+    [API_CMD_SNAPSHOT] = do_snapshot,
 };
 
 static void *control_thread(void *arg)
@@ -325,6 +378,7 @@ struct vm_control *vm_control__create(struct vm *vm, const struct vm_control_inf
         d->image.path = c->disks.disk_specs[c->disks.ndisks++];
         d->image.readonly = b->readonly;
     }
+    c->snap_ok = !snapshot_config__from(&c->snap, info->cfg, &c->snap_err);
     clock_gettime(CLOCK_MONOTONIC, &c->started);
     c->started_wall = time(NULL);
     c->tail = &c->queue;
@@ -349,6 +403,7 @@ static const char *reason_name(int reason)
     case MACHINE_STOP_USER: return "quit";
     case MACHINE_STOP_POWEROFF: return "poweroff";
     case MACHINE_STOP_KILLED: return "killed";
+    case MACHINE_STOP_SAVED: return "saved";
     }
     return "unknown";
 }
@@ -384,4 +439,10 @@ void vm_control__destroy(struct vm_control *c)
     free(c->name);
     free(c->console_path);
     free(c);
+}
+
+void vm_control__pause(struct vm_control *c)
+{
+    vm__pause(c->vm);
+    c->paused = true;
 }

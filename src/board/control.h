@@ -40,5 +40,7 @@ void vm_control__set_server(struct vm_control *c, struct api_server *s);
  */
 void vm_control__finish(struct vm_control *c, int status);
 void vm_control__destroy(struct vm_control *c);
+/* Pauses the VM as a pause request would (before vm__run: it starts paused). */
+void vm_control__pause(struct vm_control *c);
 
 #endif

@@ -52,3 +52,8 @@ void vm_serve__end(struct vm_serve *s, int status)
     registry__release(&s->reg);
     memset(s, 0, sizeof(*s));
 }
+
+void vm_serve__start_paused(struct vm_serve *s)
+{
+    vm_control__pause(s->control);
+}

@@ -26,6 +26,8 @@ struct vm_serve {
  */
 int vm_serve__start(struct vm_serve *s, struct vm *vm, const char *name,
                     const struct vm_config *cfg, bool quiet, struct err *err);
+/* Before vm__run: the vCPUs start paused, as after a pause request. */
+void vm_serve__start_paused(struct vm_serve *s);
 /* After vm__run returned status: the last answers and events, then the directory goes. */
 void vm_serve__end(struct vm_serve *s, int status);
 

@@ -23,6 +23,8 @@ static const struct board_slot legacy[] = {
     {"cmos", SLOT_CMOS, SLOT_PIO, CMOS_PORT_BASE, CMOS_NR_PORTS, SLOT_NO_GSI, "RTC", "PNP0B00", -1},
     {"exit device", SLOT_EXIT, SLOT_PIO, EXITDEV_PORT, 1, SLOT_NO_GSI, "", NULL, -1},
     {"acpi sleep", SLOT_SLEEP, SLOT_PIO, 0x600, ACPI_SLEEP_NR_PORTS, SLOT_NO_GSI, "", NULL, -1},
+    /* IRQ 3 (COM2's, which this board lacks): an edge per power-button press (dsdt.c). */
+    {"power button", SLOT_GED, SLOT_MMIO, 0, 0, BOARD_GED_GSI, "GED0", "ACPI0013", -1},
 };
 
 static const int virtio_gsis[BOARD_MAX_VIRTIO] = {5, 6, 7, 9, 10, 11, 14, 15};

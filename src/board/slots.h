@@ -32,12 +32,14 @@ enum slot_kind {
     SLOT_COM1,
     SLOT_EXIT,
     SLOT_SLEEP, /* ACPI sleep control and status registers (the FADT points at them) */
+    SLOT_GED,   /* ACPI Generic Event Device: the power button's interrupt, no registers */
     SLOT_VIRTIO,
 };
 
 enum slot_bus { SLOT_PIO, SLOT_MMIO };
 
-#define SLOT_NO_GSI -1
+#define SLOT_NO_GSI   -1
+#define BOARD_GED_GSI 3
 
 struct board_slot {
     const char *name; /* the bus range's name: "com1", "virtio-blk" */
@@ -56,7 +58,7 @@ struct board_slot {
 };
 
 #define BOARD_MAX_VIRTIO 8
-#define BOARD_MAX_SLOTS  (8 + BOARD_MAX_VIRTIO)
+#define BOARD_MAX_SLOTS  (9 + BOARD_MAX_VIRTIO)
 
 struct board_slots {
     unsigned n;

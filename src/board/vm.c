@@ -65,7 +65,8 @@ struct vm *vm__create(const struct vm_config *cfg, struct err *err)
         goto fail;
     vm->legacy_created = true;
     if (virtio_devices__create(&vm->virtio, &vm->machine, &vm->slots, &cfg->virtio, err) ||
-        boot(vm, cfg, err) || (cfg->attach_console && attach_console(vm, cfg, err)))
+        (cfg->restore ? machine__create_vcpus(&vm->machine, err) : boot(vm, cfg, err)) ||
+        (cfg->attach_console && attach_console(vm, cfg, err)))
         goto fail;
     return vm;
 
@@ -107,6 +108,11 @@ void vm__destroy(struct vm *vm)
 
 int vm__power_button(struct vm *vm, struct err *err)
 {
-    (void)vm;
-    return err__set(err, "the board has no power button");
+    const struct board_slot *ged = board_slots__find(&vm->slots, SLOT_GED);
+    if (!ged)
+        return err__set(err, "the board has no power button");
+    /* An edge on the GED's interrupt (dsdt.c): the guest's _EVT notifies the button. */
+    vm->machine.engine->set_irq(&vm->machine, (unsigned)ged->gsi, true);
+    vm->machine.engine->set_irq(&vm->machine, (unsigned)ged->gsi, false);
+    return 0;
 }

@@ -37,6 +37,7 @@ struct vm_config {
     struct boot_config boot; /* cmdline without the virtio slots, which the VM adds */
     struct virtio_options virtio;
     bool attach_console; /* the host terminal on COM1 (or virtio-console with virtio.console) */
+    bool restore;        /* no guest is loaded: the state comes from a snapshot (snapshot.h) */
 };
 
 struct console;

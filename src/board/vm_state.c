@@ -6,13 +6,15 @@
  * CMOS, the emu platform's IOAPIC, 8259 pair and PIT (on emu; the LAPICs
  * travel in each cpu_state), the disks by slot, the virtio console, the
  * virtio rng, the virtio balloon. A state that does not fit the VM (other vCPU count or
- * devices) is refused before anything changes; a device that refuses its
+ * devices) is refused before anything changes (the emu platform excepted:
+ * see vm__load); a device that refuses its
  * part ends the load with its error.
  */
 #include <string.h>
 
 #include "board/vm.h"
 #include "cpu/emu/emu.h"
+#include "util/log.h"
 
 int vm__save(struct vm *vm, struct vm_state *st, struct err *err)
 {
@@ -45,7 +47,7 @@ int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
     struct machine *m = &vm->machine;
     struct platform *p = emu__platform(m);
     if (st->ncpus != m->ncpus || st->ndisks != vm->virtio.ndisks ||
-        st->has_platform != (p != NULL) || st->has_console != (vm->virtio.console != NULL) ||
+        st->has_console != (vm->virtio.console != NULL) ||
         st->has_rng != (vm->virtio.rng != NULL) || st->has_balloon != (vm->virtio.balloon != NULL))
         return err__set(err, "vm state: saved from a vm with other cpus or devices");
     for (unsigned i = 0; i < m->ncpus; i++)
@@ -53,8 +55,19 @@ int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
             return -1;
     if (uart8250__load(vm->legacy.com1, &st->com1, err) ||
         i8042__load(vm->legacy.i8042, &st->i8042, err) ||
-        cmos__load(vm->legacy.cmos, &st->cmos, err) || (p && platform__load(p, &st->platform, err)))
+        cmos__load(vm->legacy.cmos, &st->cmos, err) ||
+        (p && st->has_platform && platform__load(p, &st->platform, err)))
         return -1;
+    /*
+     * Across engines: the kvm engine keeps its interrupt controllers and
+     * timer in the host kernel and does not save them, so a state from kvm
+     * leaves emu's platform as it was (from reset), and emu's platform state
+     * has no place on kvm. The vCPUs' LAPICs travel either way.
+     */
+    if (p && !st->has_platform)
+        log__msg("vm state from the kvm engine: the IOAPIC, 8259s and PIT start from reset");
+    else if (!p && st->has_platform)
+        log__msg("vm state from the emu engine: its IOAPIC, 8259 and PIT state is dropped on kvm");
     for (unsigned i = 0; i < vm->virtio.ndisks; i++)
         if (virtio_blk__load(vm->virtio.disks[i], &st->disks[i], err))
             return -1;

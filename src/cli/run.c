@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "board/serve.h"
+#include "board/snapshot.h"
 #include "board/vm.h"
 #include "cli/cli.h"
 #include "cli/default_guest.h"
@@ -39,6 +41,10 @@ struct run_options {
     const char *name;
     bool detach;
     char root_param[32]; /* --root IMAGE: "root=/dev/vdX" for the disk it added */
+    const char *restore; /* --restore FILE */
+    bool paused;         /* --paused: the vCPUs wait for `strata resume` */
+    bool engine_given;
+    bool machine_given; /* an option that a snapshot decides */
 };
 
 static void usage(FILE *out)
@@ -84,6 +90,10 @@ static void usage(FILE *out)
             "  --balloon[=SIZE]       a virtio-balloon device (statistics, free page\n"
             "                         reporting, deflate on OOM), holding SIZE of the\n"
             "                         guest's RAM from the start (default 0)\n"
+            "  --paused               start with the vCPUs paused (`strata resume NAME`)\n"
+            "  --restore FILE         continue the VM saved by `strata snapshot` (its\n"
+            "                         disks re-attached from the paths it recorded; with\n"
+            "                         --engine, on that engine)\n"
             "  -h, --help             show this help\n"
             "\n"
             "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
@@ -125,6 +135,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_MEM_HUGEPAGES,
         OPT_MEM_PATH,
         OPT_BALLOON,
+        OPT_RESTORE,
+        OPT_PAUSED
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -145,6 +157,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"mem-hugepages", required_argument, NULL, OPT_MEM_HUGEPAGES},
         {"mem-path", required_argument, NULL, OPT_MEM_PATH},
         {"balloon", optional_argument, NULL, OPT_BALLOON},
+        {"restore", required_argument, NULL, OPT_RESTORE},
+        {"paused", no_argument, NULL, OPT_PAUSED},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -155,7 +169,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     int c;
     while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_ENGINE: o->engine = optarg; break;
+        case OPT_ENGINE: o->engine = optarg, o->engine_given = true; break;
         case OPT_KERNEL: o->boot.kernel_path = optarg; break;
         case OPT_INITRD: o->boot.initrd_path = optarg; break;
         case OPT_APPEND: o->boot.cmdline = optarg; break;
@@ -215,6 +229,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             if (optarg && !parse__size(optarg, &o->virtio.balloon_target))
                 return usage_error("bad --balloon '%s': want a size such as 128M", optarg);
             break;
+        case OPT_RESTORE: o->restore = optarg; break;
+        case OPT_PAUSED: o->paused = true; break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -230,6 +246,12 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     if (o->virtio.balloon_target > o->ram_size)
         return usage_error("--balloon %lluM is more than the guest's --mem",
                            (unsigned long long)(o->virtio.balloon_target >> 20));
+    o->machine_given = o->boot.kernel_path || o->boot.initrd_path || o->boot.cmdline ||
+                       o->ram_size != DEFAULT_RAM_SIZE || o->ncpus != 1 || o->virtio.ndisks ||
+                       o->virtio.console || o->virtio.rng || o->virtio.balloon;
+    if (o->restore && (o->machine_given || o->command_argc))
+        return usage_error("--restore takes the machine from the snapshot: no --kernel, --initrd, "
+                           "--append, --mem, --cpus, --disk, --console, --rng or command");
     if (strcmp(o->engine, "auto") && !engines__find(o->engine))
         return usage_error("unknown engine '%s': want auto, kvm or emu", o->engine);
     return -1;
@@ -295,6 +317,43 @@ static const struct engine_ops *choose_engine(const char *name, char *auto_reaso
     if (!strcmp(name, "auto"))
         return engines__auto(auto_reason, len);
     return engines__find(name);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * --restore FILE: the machine the snapshot records (on --engine's engine if
+ * given), its state and RAM loaded; says how long that took.
+ */
+static struct vm *restore_vm(const struct run_options *o, struct vm_config *cfg, struct err *err)
+{
+    static struct snapshot_config sc;
+    double t0 = now_s();
+    int fd = open(o->restore, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err__set_errno(err, errno, "cannot open snapshot '%s'", o->restore);
+        return NULL;
+    }
+    struct state_io io = {.fd = fd, .what = o->restore};
+    *cfg = (struct vm_config){.attach_console = true};
+    if (o->engine_given && strcmp(o->engine, "auto"))
+        cfg->engine = engines__find(o->engine);
+    struct vm *vm = NULL;
+    if (!vm_snapshot__read_config(&io, &sc, err) && !snapshot_config__to_vm(&sc, cfg, err) &&
+        (vm = vm__create(cfg, err)) && vm_snapshot__read_rest(vm, &io, err)) {
+        vm__destroy(vm);
+        vm = NULL;
+    }
+    close(fd);
+    if (vm)
+        log__msg("restored %s (%llu MiB, %s engine) in %.0f ms", o->restore,
+                 (unsigned long long)(io.offset >> 20), cfg->engine->name, (now_s() - t0) * 1e3);
+    return vm;
 }
 
 /*
@@ -387,21 +446,28 @@ static int run_vm(struct run_options *o)
         log__msg("%s", err.msg);
         return EXIT_STATUS_HOST_ERROR;
     }
-    if (complete_boot_config(o, &guest, &cmdline, &err)) {
-        log__msg("%s", err.msg);
-        return EXIT_STATUS_HOST_ERROR;
+    struct vm *vm;
+    struct vm_config cfg;
+    if (o->restore) {
+        auto_reason[0] = 0;
+        vm = restore_vm(o, &cfg, &err);
+    } else {
+        if (complete_boot_config(o, &guest, &cmdline, &err)) {
+            log__msg("%s", err.msg);
+            return EXIT_STATUS_HOST_ERROR;
+        }
+        cfg = (struct vm_config){
+            .engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason)),
+            .ram_size = o->ram_size,
+            .mem = o->mem,
+            .ncpus = o->ncpus,
+            .boot = o->boot,
+            .virtio = o->virtio,
+            .attach_console = true,
+        };
+        vm = vm__create(&cfg, &err);
+        free(cmdline);
     }
-    const struct vm_config cfg = {
-        .engine = choose_engine(o->engine, auto_reason, sizeof(auto_reason)),
-        .ram_size = o->ram_size,
-        .mem = o->mem,
-        .ncpus = o->ncpus,
-        .boot = o->boot,
-        .virtio = o->virtio,
-        .attach_console = true,
-    };
-    struct vm *vm = vm__create(&cfg, &err);
-    free(cmdline);
     if (!vm) {
         log__msg("%s", err.msg);
         return EXIT_STATUS_HOST_ERROR;
@@ -413,6 +479,14 @@ static int run_vm(struct run_options *o)
         vm__destroy(vm);
         return EXIT_STATUS_HOST_ERROR;
     }
+    if (o->paused && !served) {
+        log__msg("--paused needs a control socket to resume it: %s", err.msg);
+        vm_serve__end(&serve, 0);
+        vm__destroy(vm);
+        return EXIT_STATUS_HOST_ERROR;
+    }
+    if (o->paused)
+        vm_serve__start_paused(&serve);
     if (!served) /* an unnamed foreground VM still runs, unmanaged */
         log__msg("no control socket: %s", err.msg);
     if (auto_reason[0])

@@ -33,6 +33,7 @@ enum machine_stop_reason {
     MACHINE_STOP_USER,     /* the user quit from the console (Ctrl-A X): status 0 */
     MACHINE_STOP_POWEROFF, /* ACPI S5 (the guest's poweroff): status 0 */
     MACHINE_STOP_KILLED,   /* `strata kill`, or `strata stop` past its timeout: status 137 */
+    MACHINE_STOP_SAVED,    /* ended after `strata snapshot --stop`: status 0 */
 };
 
 #define EXIT_STATUS_HOST_ERROR 1

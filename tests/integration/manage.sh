@@ -11,6 +11,9 @@
 #   script  tests/integration/manage_client.py (python, nothing of strata's)
 #           drives the control socket: info, subscribe, pause/resume with
 #           events, bad requests, kill with the shutdown event
+#   linux-stop  the default guest (GUESTDIR in the environment) runs a
+#           command detached; `strata stop` presses its ACPI power button and
+#           the guest powers off (not killed after the timeout)
 #   errors  an unknown name, a socket that is not strata's, a dead VM's
 #           leftovers (cleaned, never taken for live), a name taken twice,
 #           bad names: one line each, non-zero status, the VM unaffected
@@ -114,6 +117,7 @@ PY
     "$strata" stop --timeout 5 c1 | tee "$tmp/stop"
     grep -q '^c1: ' "$tmp/stop" || fail "stop said nothing"
     "$strata" ls | grep -q '^c1 ' && fail "c1 still listed after stop"
+    for _ in $(seq 50); do [[ -e $STRATA_STATE_DIR/c1 ]] || break; sleep 0.1; done
     [[ ! -e $STRATA_STATE_DIR/c1 ]] || fail "c1's directory is left"
     ;;
 script)
@@ -121,6 +125,19 @@ script)
     python3 "$here/manage_client.py" "$STRATA_STATE_DIR/s1/control.sock" script
     for _ in $(seq 50); do [[ -e $STRATA_STATE_DIR/s1 ]] || break; sleep 0.1; done
     [[ ! -e $STRATA_STATE_DIR/s1 ]] || fail "s1's directory is left after kill"
+    ;;
+linux-stop)
+    [[ -f ${GUESTDIR:-}/vmlinuz ]] || { echo "SKIP: no guest image in '${GUESTDIR:-}' (make guest)"; exit 77; }
+    export STRATA_GUEST_DIR=$GUESTDIR
+    # shellcheck disable=SC2016 # the guest's shell expands it
+    "$strata" run --engine emu --name l --detach -- \
+        sh -c 'i=0; while :; do i=$((i+1)); echo "count $i"; sleep 1; done' >/dev/null
+    wait_count l 2
+    "$strata" stop --timeout 60 l | tee "$tmp/stop"
+    grep -q '^l: powered off$' "$tmp/stop" || fail "the guest did not power off by the button"
+    # The answer comes before the process has taken its directory down.
+    for _ in $(seq 50); do [[ -e $STRATA_STATE_DIR/l ]] || break; sleep 0.1; done
+    [[ ! -e $STRATA_STATE_DIR/l ]] || fail "l's directory is left"
     ;;
 errors)
     expect_error() { # expect_error PATTERN CMD...: one line on stderr, non-zero status

@@ -172,6 +172,24 @@ size_t aml__device(struct aml *a, const char *name)
     return mark;
 }
 
+size_t aml__method(struct aml *a, const char *name, unsigned nargs)
+{
+    if (nargs > 7)
+        fail(a, "a method takes at most 7 arguments");
+    emit_byte(a, 0x14); /* MethodOp */
+    size_t mark = open_block(a);
+    emit_name(a, name);
+    emit_byte(a, (uint8_t)(nargs & 7)); /* MethodFlags: not serialized, sync level 0 */
+    return mark;
+}
+
+void aml__notify(struct aml *a, const char *name, uint64_t value)
+{
+    emit_byte(a, 0x86); /* NotifyOp */
+    emit_name(a, name);
+    emit_integer(a, value);
+}
+
 void aml__name_integer(struct aml *a, const char *name, uint64_t value)
 {
     emit_byte(a, AML_NAME_OP);

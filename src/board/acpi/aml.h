@@ -4,7 +4,7 @@
  * language (ACPI 6.5, chapter 20) to declare devices with fixed resources,
  * so the DSDT needs no ASL compiler.
  *
- * Supported: Scope and Device blocks, Name objects holding an integer, a
+ * Supported: Scope, Device and Method blocks, Notify, Name objects holding an integer, a
  * string, an EISA id or a resource template, the small resource descriptors
  * for fixed I/O ports and ISA IRQs (6.4.2), and the large ones for a fixed
  * 32-bit memory range and an extended interrupt (6.4.3). Names are single segments of up to
@@ -48,6 +48,10 @@ size_t aml__scope(struct aml *a, const char *path);
 size_t aml__device(struct aml *a, const char *name);
 void aml__end(struct aml *a, size_t mark);
 
+/* Method (name, nargs, NotSerialized) {: returns the mark for aml__end(). */
+size_t aml__method(struct aml *a, const char *name, unsigned nargs);
+/* Notify (name, value): name is a single segment, found by the namespace search rules. */
+void aml__notify(struct aml *a, const char *name, uint64_t value);
 /* Name (name, value) */
 void aml__name_integer(struct aml *a, const char *name, uint64_t value);
 /* Name (name, Package (n) {values...}): a package of integers. */

@@ -16,6 +16,11 @@
  *                           IRQNoFlags () {1} }) }
  *       Device (RTC)  { Name (_HID, EisaId ("PNP0B00"))   MC146818 RTC, no interrupt
  *                       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) }
+ *       Device (GED0) { Name (_HID, "ACPI0013")           Generic Event Device
+ *                       Name (_CRS, ResourceTemplate () {
+ *                           Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {3} })
+ *                       Method (_EVT, 1) { Notify (PWRB, 0x80) } }
+ *       Device (PWRB) { Name (_HID, EisaId ("PNP0C0C")) }   the power button
  *       Device (VR00) { Name (_HID, "LNRO0005")           virtio-mmio, one per virtio slot
  *                       Name (_UID, 0)
  *                       Name (_CRS, ResourceTemplate () {
@@ -38,7 +43,10 @@
  * driver finds the virtio windows through the "LNRO0005" id, as on QEMU's
  * microvm. \_S5 gives the sleep type that the ACPI sleep registers
  * (devices/acpi_sleep.h, the FADT's SLEEP_CONTROL_REG) take as power-off:
- * with it Linux's poweroff enters S5 instead of halting.
+ * with it Linux's poweroff enters S5 instead of halting. The power button
+ * of a hardware-reduced platform is a control-method button (ACPI 6.5,
+ * 4.8.2.2.1.2): an edge on the GED's interrupt runs _EVT, whose Notify 0x80
+ * makes Linux's button driver report KEY_POWER (vm__power_button).
  */
 #include "board/acpi/dsdt.h"
 
@@ -59,6 +67,8 @@ static bool is_eisa_id(const char *hid)
 
 static void add_range(struct aml_resources *r, const struct board_slot *s)
 {
+    if (!s->size)
+        return; /* an interrupt only (the GED) */
     if (s->bus == SLOT_PIO)
         aml__resources_io(r, (uint16_t)s->base, (uint8_t)s->size);
     else
@@ -95,7 +105,17 @@ static void declare_device(struct aml *a, const struct board_slots *slots, unsig
         if (!strcmp(slots->slot[i].acpi_name, s->acpi_name))
             add_interrupt(&r, &slots->slot[i]);
     aml__name_resources(a, "_CRS", &r);
+    if (s->kind == SLOT_GED) { /* its one event: the power button was pressed */
+        size_t evt = aml__method(a, "_EVT", 1);
+        aml__notify(a, "PWRB", 0x80);
+        aml__end(a, evt);
+    }
     aml__end(a, dev);
+    if (s->kind == SLOT_GED) {
+        size_t pwrb = aml__device(a, "PWRB");
+        aml__name_eisaid(a, "_HID", "PNP0C0C");
+        aml__end(a, pwrb);
+    }
 }
 
 /* True if an earlier slot has the same ACPI name (its Device is declared already). */

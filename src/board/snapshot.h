@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * snapshot.h - a whole VM to and from the snapshot format (state/format.h,
+ * docs/snapshot.md): what it is made of (the CONFIG section: engine, vCPUs,
+ * RAM size, disks with their sizes, virtio console and rng), every vCPU's
+ * engine-neutral state and every device's (STATE: struct vm_state as
+ * vm__save fills it) and guest RAM, sparse (RAM). The same functions write
+ * a file and a migration stream.
+ */
+#ifndef STRATA_BOARD_SNAPSHOT_H
+#define STRATA_BOARD_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "board/vm.h"
+#include "state/format.h"
+
+/* What the CONFIG section records. */
+struct snapshot_config {
+    char engine[16];
+    unsigned ncpus;
+    uint64_t ram_size;
+    unsigned ndisks;
+    struct {
+        char path[4096];
+        bool readonly;
+        uint64_t size;
+    } disks[VIRTIO_MAX_DEVICES];
+    bool console, rng;
+};
+
+struct snapshot_stats {
+    uint64_t bytes;     /* written */
+    uint64_t ram_pages; /* non-zero pages written */
+};
+
+/* Fills *sc from a VM's configuration (disk paths made absolute, sizes read). */
+int snapshot_config__from(struct snapshot_config *sc, const struct vm_config *cfg, struct err *err);
+
+/* With the VM paused: header, CONFIG, STATE, RAM, END. */
+int vm_snapshot__write(struct vm *vm, const struct snapshot_config *sc, struct state_io *io,
+                       struct snapshot_stats *stats, struct err *err);
+
+/* Reads the header and the CONFIG section. */
+int vm_snapshot__read_config(struct state_io *io, struct snapshot_config *sc, struct err *err);
+/*
+ * Checks that the recorded disks are there with their sizes and fills
+ * *cfg (its virtio options point into sc) for vm__create with restore set.
+ */
+int snapshot_config__to_vm(const struct snapshot_config *sc, struct vm_config *cfg,
+                           struct err *err);
+/* Into a VM created from the config, not yet run: STATE, RAM, END. */
+int vm_snapshot__read_rest(struct vm *vm, struct state_io *io, struct err *err);
+
+#endif
