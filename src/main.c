@@ -23,7 +23,8 @@ static void usage(FILE *out)
                  "          write a running VM to a file (strata run --restore FILE continues it)\n"
                  "  ct      containers: create, start, exec, stop, ls, ... (strata ct --help)\n"
                  "  oci     the OCI runtime command line (strata oci --help)\n"
-                 "  img     create, inspect and convert disk images (strata img --help)\n");
+                 "  img     create, inspect and convert disk images (strata img --help)\n"
+                 "  net     named networks: create, ls, rm (strata net --help)\n");
 }
 
 int main(int argc, char **argv)
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
         return cli__oci(argc - 1, argv + 1);
     if (!strcmp(cmd, "img"))
         return cli__img(argc - 1, argv + 1);
+    if (!strcmp(cmd, "net"))
+        return cli__net(argc - 1, argv + 1);
     fprintf(stderr, "strata: unknown command '%s' (try 'strata --help')\n", cmd);
     return EXIT_STATUS_USAGE;
 }

@@ -13,5 +13,6 @@ int cli__snapshot(int argc, char **argv);
 /* pause, resume, stop, kill, info: one request to a running VM each */
 int cli__vm_control(const char *cmd, int argc, char **argv);
 int cli__img(int argc, char **argv);
+int cli__net(int argc, char **argv);
 
 #endif

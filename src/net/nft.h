@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * nft.h - the masquerade of a NAT network: one nftables table
+ * `ip strata-NAME` generated as a ruleset and loaded through libnftables
+ * (never by parsing the output of a program).
+ */
+#ifndef STRATA_NET_NFT_H
+#define STRATA_NET_NFT_H
+
+#include "net/network.h"
+#include "util/err.h"
+
+/* Writes the ruleset that nft__add loads for n into buf. */
+int nft__ruleset(const struct network *n, char *buf, size_t len);
+int nft__add(const struct network *n, struct err *err);
+/* Deletes the table if it exists. */
+void nft__del(const struct network *n);
+
+#endif
