@@ -28,6 +28,10 @@ void virtio_devices__destroy(struct virtio_devices *vd)
     virtio_console__destroy(vd->console);
     virtio_rng__destroy(vd->rng);
     virtio_balloon__destroy(vd->balloon);
+    for (unsigned i = 0; i < vd->nnics; i++)
+        virtio_net__destroy(vd->nics[i]); /* each closes its backend */
+    memset(vd->nics, 0, sizeof(vd->nics));
+    vd->nnics = 0;
     memset(vd->transports, 0, sizeof(vd->transports));
     memset(vd->disks, 0, sizeof(vd->disks));
     memset(vd->backends, 0, sizeof(vd->backends));
@@ -98,6 +102,37 @@ int virtio_devices__add_balloon(struct virtio_devices *vd, uint64_t target, stru
     return attach(vd, virtio_balloon__virtio(vd->balloon), "virtio-balloon", err);
 }
 
+int virtio_devices__add_net(struct virtio_devices *vd, const struct net_options *nic,
+                            const char *vm_name, unsigned index, struct err *err)
+{
+    if (vd->ntransports == VIRTIO_MAX_DEVICES)
+        return err__set(err, "too many virtio devices: at most %d", VIRTIO_MAX_DEVICES);
+    struct net_backend *backend = net__open(nic, vm_name, err);
+    if (!backend)
+        return -1;
+    uint8_t mac[6];
+    if (nic->has_mac)
+        memcpy(mac, nic->mac, sizeof(mac));
+    else
+        net__default_mac(vm_name, index, mac);
+    /* The device owns the backend from here, on failure too. */
+    struct virtio_net *n = virtio_net__create(vd->machine, backend, mac, err);
+    if (!n)
+        return -1;
+    vd->nics[vd->nnics++] = n;
+    return attach(vd, virtio_net__virtio(n), "virtio-net", err);
+}
+
+int virtio_options__add_net(struct virtio_options *o, const char *spec, struct err *err)
+{
+    if (o->nnics == VIRTIO_MAX_DEVICES)
+        return err__set(err, "too many --net: at most %d", VIRTIO_MAX_DEVICES);
+    if (net_options__parse(&o->nics[o->nnics], spec, err))
+        return -1;
+    o->nnics++;
+    return 0;
+}
+
 int virtio_options__add_disk(struct virtio_options *o, const char *spec, struct err *err)
 {
     if (o->ndisks == VIRTIO_MAX_DEVICES)
@@ -150,6 +185,9 @@ int virtio_devices__create(struct virtio_devices *vd, struct machine *m, struct 
     virtio_devices__init(vd, m, slots);
     for (unsigned i = 0; i < o->ndisks; i++)
         if (virtio_devices__add_disk(vd, &o->disks[i], err))
+            goto fail;
+    for (unsigned i = 0; i < o->nnics; i++)
+        if (virtio_devices__add_net(vd, &o->nics[i], o->vm_name ? o->vm_name : "strata", i, err))
             goto fail;
     if ((o->console && virtio_devices__add_console(vd, err)) ||
         (o->rng && virtio_devices__add_rng(vd, err)) ||

@@ -2,7 +2,8 @@
 /*
  * virtio_devices.h - a VM's virtio devices: what the user asked for, and
  * creating each device at the slot the slot list (slots.h) gives it, disks
- * first so that the first --disk is vda.
+ * first so that the first --disk is vda, then the NICs of --net (eth0
+ * first).
  */
 #ifndef STRATA_BOARD_VIRTIO_DEVICES_H
 #define STRATA_BOARD_VIRTIO_DEVICES_H
@@ -13,6 +14,7 @@
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 
 #define VIRTIO_MAX_DEVICES BOARD_MAX_VIRTIO
@@ -32,6 +34,8 @@ struct virtio_devices {
     struct virtio_console *console;
     struct virtio_rng *rng;
     struct virtio_balloon *balloon;
+    struct virtio_net *nics[VIRTIO_MAX_DEVICES]; /* each owns its net backend */
+    unsigned nnics;
     /* One virtio-mmio transport per slot, in slot order. */
     struct virtio_mmio *transports[VIRTIO_MAX_DEVICES];
     unsigned ntransports;
@@ -46,6 +50,9 @@ struct virtio_options {
     bool rng;                /* --rng */
     bool balloon;            /* --balloon */
     uint64_t balloon_target; /* bytes the balloon holds from the start (--balloon SIZE) */
+    struct net_options nics[VIRTIO_MAX_DEVICES]; /* --net, in order */
+    unsigned nnics;
+    const char *vm_name; /* names network attachments and seeds default MACs */
 };
 
 /*
@@ -54,6 +61,8 @@ struct virtio_options {
  */
 int virtio_options__add_disk(struct virtio_options *o, const char *spec, struct err *err);
 void virtio_options__free(struct virtio_options *o);
+/* Adds a --net SPEC (net_options__parse); the backend is opened later. */
+int virtio_options__add_net(struct virtio_options *o, const char *spec, struct err *err);
 
 void virtio_devices__init(struct virtio_devices *vd, struct machine *m, struct board_slots *slots);
 /* Creates the devices the options ask for, disks first, each at a new slot of `slots`. */
@@ -67,6 +76,9 @@ int virtio_devices__add_disk(struct virtio_devices *vd, const struct virtio_blk_
 int virtio_devices__add_console(struct virtio_devices *vd, struct err *err);
 int virtio_devices__add_rng(struct virtio_devices *vd, struct err *err);
 int virtio_devices__add_balloon(struct virtio_devices *vd, uint64_t target, struct err *err);
+/* Opens the NIC's backend and adds a virtio-net on it; index numbers the VM's NICs. */
+int virtio_devices__add_net(struct virtio_devices *vd, const struct net_options *nic,
+                            const char *vm_name, unsigned index, struct err *err);
 
 struct console_input;
 /* Fills *in so that the host terminal's input goes to the virtio console (--console virtio). */

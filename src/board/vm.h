@@ -69,6 +69,8 @@ struct vm_state {
     struct virtio_rng_state rng;
     bool has_balloon;
     struct virtio_balloon_state balloon;
+    uint32_t nnics;
+    struct virtio_net_state nics[VIRTIO_MAX_DEVICES];
 };
 
 /* Builds the whole VM; on failure *err says what and nothing is left behind. */

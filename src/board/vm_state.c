@@ -5,10 +5,9 @@
  * functions, always in this order: vCPUs by index, COM1, the i8042, the
  * CMOS, the emu platform's IOAPIC, 8259 pair and PIT (on emu; the LAPICs
  * travel in each cpu_state), the disks by slot, the virtio console, the
- * virtio rng, the virtio balloon. A state that does not fit the VM (other vCPU count or
- * devices) is refused before anything changes (the emu platform excepted:
- * see vm__load); a device that refuses its
- * part ends the load with its error.
+ * virtio rng, the virtio balloon, the NICs by slot. A state that does not fit the VM (other vCPU
+ * count or devices) is refused before anything changes (the emu platform excepted: see vm__load); a
+ * device that refuses its part ends the load with its error.
  */
 #include <string.h>
 
@@ -39,6 +38,9 @@ int vm__save(struct vm *vm, struct vm_state *st, struct err *err)
         virtio_rng__save(vm->virtio.rng, &st->rng);
     if ((st->has_balloon = vm->virtio.balloon != NULL))
         virtio_balloon__save(vm->virtio.balloon, &st->balloon);
+    st->nnics = vm->virtio.nnics;
+    for (unsigned i = 0; i < vm->virtio.nnics; i++)
+        virtio_net__save(vm->virtio.nics[i], &st->nics[i]);
     return 0;
 }
 
@@ -48,7 +50,8 @@ int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
     struct platform *p = emu__platform(m);
     if (st->ncpus != m->ncpus || st->ndisks != vm->virtio.ndisks ||
         st->has_console != (vm->virtio.console != NULL) ||
-        st->has_rng != (vm->virtio.rng != NULL) || st->has_balloon != (vm->virtio.balloon != NULL))
+        st->has_rng != (vm->virtio.rng != NULL) ||
+        st->has_balloon != (vm->virtio.balloon != NULL) || st->nnics != vm->virtio.nnics)
         return err__set(err, "vm state: saved from a vm with other cpus or devices");
     for (unsigned i = 0; i < m->ncpus; i++)
         if (m->engine->set_state(&m->vcpus[i], &st->cpus[i], err))
@@ -75,5 +78,8 @@ int vm__load(struct vm *vm, const struct vm_state *st, struct err *err)
         (vm->virtio.rng && virtio_rng__load(vm->virtio.rng, &st->rng, err)) ||
         (vm->virtio.balloon && virtio_balloon__load(vm->virtio.balloon, &st->balloon, err)))
         return -1;
+    for (unsigned i = 0; i < vm->virtio.nnics; i++)
+        if (virtio_net__load(vm->virtio.nics[i], &st->nics[i], err))
+            return -1;
     return 0;
 }

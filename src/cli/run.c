@@ -83,6 +83,11 @@ static void usage(FILE *out)
             "  --console serial|virtio  where the terminal's input goes: COM1 (default)\n"
             "                         or virtio-console (the guest's hvc0)\n"
             "  --rng                  a virtio-rng device fed from the host's getrandom()\n"
+            "  --net tap=IFNAME|user[,hostfwd=tcp:ADDR:HPORT-:GPORT]|NETWORK[,mac=MAC]\n"
+            "                         a virtio-net NIC (eth0, eth1, ...) on a tap, on\n"
+            "                         user-mode networking or on a `strata net` network;\n"
+            "                         repeatable; default MACs derive from the name\n"
+            "                         (docs/network.md)\n"
             "  --name NAME            the VM's name for strata ls, console, stop, ...\n"
             "                         (default: generated, vm-XXXX)\n"
             "  --detach               run in the background: print the name and return;\n"
@@ -136,7 +141,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_MEM_PATH,
         OPT_BALLOON,
         OPT_RESTORE,
-        OPT_PAUSED
+        OPT_PAUSED,
+        OPT_NET
     };
     static const struct option longopts[] = {
         {"engine", required_argument, NULL, OPT_ENGINE},
@@ -159,6 +165,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"balloon", optional_argument, NULL, OPT_BALLOON},
         {"restore", required_argument, NULL, OPT_RESTORE},
         {"paused", no_argument, NULL, OPT_PAUSED},
+        {"net", required_argument, NULL, OPT_NET},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -230,7 +237,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                 return usage_error("bad --balloon '%s': want a size such as 128M", optarg);
             break;
         case OPT_RESTORE: o->restore = optarg; break;
-        case OPT_PAUSED: o->paused = true; break;
+        case OPT_PAUSED, : o->paused = true; break;
+        case OPT_NET: {
+            struct err err;
+            if (virtio_options__add_net(&o->virtio, optarg, &err))
+                return usage_error("%s", err.msg);
+            break;
+        }
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -446,6 +459,10 @@ static int run_vm(struct run_options *o)
         log__msg("%s", err.msg);
         return EXIT_STATUS_HOST_ERROR;
     }
+    /* The NICs' default MACs and network attachments carry the VM's name. */
+    char unnamed[32];
+    snprintf(unnamed, sizeof(unnamed), "vm-%d", (int)getpid());
+    o->virtio.vm_name = name[0] ? name : unnamed;
     struct vm *vm;
     struct vm_config cfg;
     if (o->restore) {

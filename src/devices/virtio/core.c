@@ -162,6 +162,29 @@ void virtio__push(struct virtio_dev *vd, unsigned q, const struct virtq_chain *c
         raise_interrupt(vd, VIRTIO_ISR_VRING);
 }
 
+void virtio__push_many(struct virtio_dev *vd, unsigned q, const struct virtq_chain *const *chains,
+                       const uint32_t *written, unsigned n)
+{
+    uint16_t heads[VIRTQ_MAX_SIZE];
+    uint32_t lens[VIRTQ_MAX_SIZE];
+    if (q >= vd->info.nqueues || n > VIRTQ_MAX_SIZE)
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        lens[i] =
+            written[i] > chains[i]->writable_len ? (uint32_t)chains[i]->writable_len : written[i];
+        heads[i] = chains[i]->head;
+        note_dma(vd, chains[i], lens[i]);
+    }
+    if (virtq__push_many(&vd->queues[q], heads, lens, n))
+        raise_interrupt(vd, VIRTIO_ISR_VRING);
+}
+
+void virtio__unpop(struct virtio_dev *vd, unsigned q, unsigned n)
+{
+    if (q < vd->info.nqueues)
+        virtq__unpop(&vd->queues[q], n);
+}
+
 uint64_t virtio__features(const struct virtio_dev *vd)
 {
     return vd->driver_features;

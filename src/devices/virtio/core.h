@@ -156,6 +156,16 @@ void virtio__push(struct virtio_dev *vd, unsigned q, const struct virtq_chain *c
                   uint32_t written);
 
 /*
+ * Returns n chains of queue q at once (virtq__push_many: one used-index
+ * update, as virtio-net's mergeable buffers of one frame need), interrupting
+ * if the driver wants.
+ */
+void virtio__push_many(struct virtio_dev *vd, unsigned q, const struct virtq_chain *const *chains,
+                       const uint32_t *written, unsigned n);
+/* Gives back the last n chains popped from queue q and not pushed (virtq__unpop). */
+void virtio__unpop(struct virtio_dev *vd, unsigned q, unsigned n);
+
+/*
  * In-flight work: a device counts each piece of work that outlives the
  * notification that started it (a disk request on a worker thread), from
  * before it pops the chain until after it pushes it. A reset waits until no

@@ -280,17 +280,21 @@ static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
     return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
-bool virtq__push(struct virtq *q, uint16_t head, uint32_t written)
+bool virtq__push_many(struct virtq *q, const uint16_t *heads, const uint32_t *written, unsigned n)
 {
     pthread_mutex_lock(&q->lock);
-    if (!q->ready) {
+    if (!q->ready || n == 0) {
         pthread_mutex_unlock(&q->lock);
         return false;
     }
-    uint8_t *elem = q->used + USED_RING_OFF + (size_t)USED_ELEM_SIZE * (q->used_idx % q->num);
-    store32(elem, head);
-    store32(elem + 4, written);
-    uint16_t old_idx = q->used_idx++;
+    uint16_t old_idx = q->used_idx;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *elem = q->used + USED_RING_OFF + (size_t)USED_ELEM_SIZE * (q->used_idx % q->num);
+        store32(elem, heads[i]);
+        store32(elem + 4, written[i]);
+        q->used_idx++;
+    }
+    /* One index update: the driver sees all n elements at once. */
     __atomic_store_n((uint16_t *)(q->used + USED_IDX_OFF), q->used_idx, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
@@ -303,6 +307,19 @@ bool virtq__push(struct virtq *q, uint16_t head, uint32_t written)
     }
     pthread_mutex_unlock(&q->lock);
     return notify;
+}
+
+bool virtq__push(struct virtq *q, uint16_t head, uint32_t written)
+{
+    return virtq__push_many(q, &head, &written, 1);
+}
+
+void virtq__unpop(struct virtq *q, unsigned n)
+{
+    pthread_mutex_lock(&q->lock);
+    if (q->ready)
+        q->last_avail_idx = (uint16_t)(q->last_avail_idx - n);
+    pthread_mutex_unlock(&q->lock);
 }
 
 /* Copies between a linear buffer and the chain's buffers [first, end) from byte offset. */

@@ -106,6 +106,16 @@ enum virtq_pop_result virtq__pop(struct virtq *q, struct virtq_chain *chain, con
  */
 bool virtq__push(struct virtq *q, uint16_t head, uint32_t written);
 
+/*
+ * Returns n chains at once (heads[i] with written[i] bytes): the driver
+ * sees the used index move once, past all of them (virtio-net's mergeable
+ * receive buffers of one frame, 5.1.6.4). True if it wants a notification.
+ */
+bool virtq__push_many(struct virtq *q, const uint16_t *heads, const uint32_t *written, unsigned n);
+
+/* Gives back the last n chains taken and not returned: they will be taken again. */
+void virtq__unpop(struct virtq *q, unsigned n);
+
 /* Copies up to len bytes of the chain's readable part from offset; returns how many. */
 size_t virtq_chain__read(const struct virtq_chain *c, uint64_t offset, void *dst, size_t len);
 /* Copies up to len bytes into the chain's writable part at offset; returns how many. */

@@ -25,6 +25,7 @@
 #define VIRTIO_FEATURE(bit) (1ull << (bit))
 
 /* Device IDs (5) */
+#define VIRTIO_ID_NET     1
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_ENTROPY 4
