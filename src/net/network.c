@@ -4,9 +4,9 @@
  *
  * Create checks everything first (CAP_NET_ADMIN, the name, the model, the
  * uplink, the subnet against the host's routes and the other networks),
- * then builds in order bridge, address, uplink, forwarding, dnsmasq, nft
- * table, record; a failure undoes the steps already done, so nothing is
- * left half-created. Remove undoes them in reverse.
+ * then builds in order bridge (isolated: no IPv6, no ARP answers), address,
+ * uplink, forwarding, dnsmasq, nft table, record; a failure undoes the steps already done, so
+ * nothing is left half-created. Remove undoes them in reverse.
  */
 #include "net/network.h"
 
@@ -132,10 +132,38 @@ static int set_forwarding(struct err *err)
     return 0;
 }
 
+/* Writes value to /proc/sys/net/FAMILY/conf/BRIDGE/KEY. */
+static int bridge_sysctl(const struct network *n, const char *family, const char *key,
+                         const char *value, struct err *err)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, n->bridge, key);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t len = (ssize_t)strlen(value);
+    if (fd < 0 || write(fd, value, (size_t)len) != len) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return err__set_errno(err, e, "network %s: cannot write %s", n->name, path);
+    }
+    close(fd);
+    return 0;
+}
+
+/* An isolated bridge: no IPv6 address for the host, no ARP answers from it. */
+static int isolate_bridge(const struct network *n, struct err *err)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s", n->bridge);
+    if (access(path, F_OK) == 0 && bridge_sysctl(n, "ipv6", "disable_ipv6", "1\n", err))
+        return -1; /* (no such directory: the host has no IPv6) */
+    return bridge_sysctl(n, "ipv4", "arp_ignore", "8\n", err);
+}
+
 /* What create made, to undo on failure and on remove. */
 static void teardown(const struct network *n, const char *dir)
 {
-    if (n->model == NETWORK_NAT)
+    if (n->model == NETWORK_NAT || n->model == NETWORK_ISOLATED)
         nft__del(n);
     if (n->model == NETWORK_ROUTED || n->model == NETWORK_NAT)
         dnsmasq__stop(n, dir);
@@ -214,6 +242,8 @@ static int build(const struct network *n, const char *dir, struct err *err)
 {
     if (netlink__add_bridge(n->bridge, err))
         return -1;
+    if (n->model == NETWORK_ISOLATED && isolate_bridge(n, err))
+        return -1;
     if ((n->model == NETWORK_ROUTED || n->model == NETWORK_NAT) &&
         netlink__add_addr4(n->bridge, htonl(ntohl(n->subnet) + 1), n->prefix, err))
         return -1;
@@ -226,7 +256,7 @@ static int build(const struct network *n, const char *dir, struct err *err)
         if (set_forwarding(err) || dnsmasq__start(n, dir, err))
             return -1;
     }
-    if (n->model == NETWORK_NAT && nft__add(n, err))
+    if ((n->model == NETWORK_NAT || n->model == NETWORK_ISOLATED) && nft__add(n, err))
         return -1;
     return state__write_network(dir, n, err);
 }

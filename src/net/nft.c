@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nft.c - the NAT network's nftables table (see nft.h), in nft's ruleset
- * language (nft(8)) through libnftables:
+ * nft.c - a network's nftables table (see nft.h), in nft's ruleset
+ * language (nft(8)) through libnftables. NAT:
  *
  *   table ip strata-NAME {
  *     chain forward      filter/forward: the subnet out, replies back in,
  *                        nothing else in from the uplink
  *     chain postrouting  nat/postrouting: masquerade the subnet leaving
  *                        toward the uplink (or anywhere but the bridge)
+ *   }
+ *
+ * Isolated: the host keeps out of the guests' LAN, whatever addresses it
+ * has elsewhere (Linux would answer for them on any interface):
+ *
+ *   table inet strata-NAME {
+ *     chain input        filter/input: drop what arrives on the bridge
+ *     chain forward      filter/forward: nothing routed in or out of it
+ *                        (traffic between its ports, which br_netfilter may
+ *                        show here, passes)
  *   }
  */
 #include "net/nft.h"
@@ -17,8 +27,28 @@
 #include <stdio.h>
 #include <string.h>
 
+static int isolated_ruleset(const struct network *n, char *buf, size_t len)
+{
+    int r = snprintf(buf, len,
+                     "table inet strata-%s {\n"
+                     "  chain input {\n"
+                     "    type filter hook input priority filter; policy accept;\n"
+                     "    iifname \"%s\" drop\n"
+                     "  }\n"
+                     "  chain forward {\n"
+                     "    type filter hook forward priority filter; policy accept;\n"
+                     "    iifname \"%s\" oifname != \"%s\" drop\n"
+                     "    iifname != \"%s\" oifname \"%s\" drop\n"
+                     "  }\n"
+                     "}\n",
+                     n->name, n->bridge, n->bridge, n->bridge, n->bridge, n->bridge);
+    return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
 int nft__ruleset(const struct network *n, char *buf, size_t len)
 {
+    if (n->model == NETWORK_ISOLATED)
+        return isolated_ruleset(n, buf, len);
     char subnet[32];
     struct in_addr a = {.s_addr = n->subnet};
     snprintf(subnet, sizeof(subnet), "%s/%u", inet_ntoa(a), n->prefix);
@@ -79,10 +109,10 @@ int nft__add(const struct network *n, struct err *err)
 
 void nft__del(const struct network *n)
 {
-    char cmd[128], e[256];
-    snprintf(cmd, sizeof(cmd), "delete table ip strata-%s\n", n->name);
-    char list[128];
-    snprintf(list, sizeof(list), "list table ip strata-%s\n", n->name);
+    const char *family = n->model == NETWORK_ISOLATED ? "inet" : "ip";
+    char cmd[128], list[128], e[256];
+    snprintf(cmd, sizeof(cmd), "delete table %s strata-%s\n", family, n->name);
+    snprintf(list, sizeof(list), "list table %s strata-%s\n", family, n->name);
     if (run(list, e, sizeof(e)) == 0)
         run(cmd, e, sizeof(e));
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * nft.h - the masquerade of a NAT network: one nftables table
- * `ip strata-NAME` generated as a ruleset and loaded through libnftables
- * (never by parsing the output of a program).
+ * nft.h - a network's firewall: for NAT the masquerade, one nftables
+ * table `ip strata-NAME`; for isolated the wall between the guests and the
+ * host, `inet strata-NAME`. Generated as a ruleset and loaded through
+ * libnftables (never by parsing the output of a program).
  */
 #ifndef STRATA_NET_NFT_H
 #define STRATA_NET_NFT_H

@@ -16,7 +16,7 @@
 #            namespace behind the uplink veth; the server sees the uplink's
 #            address as the source
 #   isolated two clients on an isolated network ping each other; the host
-#            has no address on it
+#            has no address on it and cannot be reached through it
 # Skips (77) without the privilege to make namespaces, or without the
 # guest's busybox (udhcpc, ping) for the cases that need it.
 set -euo pipefail
@@ -112,6 +112,9 @@ models)
     [[ $(pgrep -c -x dnsmasq) -ge 2 ]] || fail "no dnsmasq for rt and nt"
     nft list table ip strata-nt | grep >/dev/null masquerade || fail "no masquerade table for nt"
     nft list table ip strata-rt >/dev/null 2>&1 && fail "a routed network has an nft table"
+    nft list table inet strata-iso >"$tmp/nft" || fail "no table for the isolated network"
+    grep >/dev/null 'iifname "sb-iso" drop' "$tmp/nft" || fail "the isolated bridge's input is open"
+    [[ -z $(ip -6 addr show dev sb-iso) ]] || fail "the isolated bridge has an IPv6 address"
     for n in iso rt nt br; do "$strata" net rm "$n"; done
     "$strata" net ls | tee "$tmp/ls"
     [[ $(wc -l <"$tmp/ls") -eq 1 ]] || fail "networks left after rm"
@@ -200,6 +203,12 @@ isolated)
     in_peer "$a" ip addr add 10.54.0.2/24 dev eth0
     in_peer "$b" ip addr add 10.54.0.3/24 dev eth0
     in_peer "$a" "$busybox" ping -c 1 -W 5 10.54.0.3 || fail "the clients cannot ping each other"
+    # The host's addresses elsewhere stay out of reach from the isolated LAN,
+    # even with a route back to it (without strata's wall this ping succeeds).
+    ip addr add 192.0.2.1/32 dev lo
+    ip route add 10.54.0.0/24 dev sb-iso
+    in_peer "$a" ip route add default dev eth0
+    in_peer "$a" "$busybox" ping -c 2 -W 2 192.0.2.1 && fail "a client reached the host"
     ip -o -4 addr show dev sb-iso | grep >/dev/null inet && fail "the host has an address on the bridge"
     "$strata" net rm iso
     ;;
