@@ -103,10 +103,14 @@ $send 10.59.0.1 $port"
         kill "$rx" 2>/dev/null || true
         wait "$rx" 2>/dev/null || true
     fi
+    if [[ -z $(cat "$tmp/rate") && -n ${NET_DEBUG:-} ]]; then
+        echo "--- $kind $who: no rate; the guest's output:" >&2
+        tail -n 15 "$tmp/$([[ $who == s ]] && echo strata || echo qemu).out" >&2
+    fi
     cat "$tmp/rate"
 }
 
-for kind in tap user; do
+for kind in ${NET_KINDS:-tap user}; do
     s=() q=()
     for _ in $(seq "$runs"); do
         s+=("$(one_run "$kind" s)")

@@ -51,6 +51,9 @@ ip link set lo up
 
 fail() { echo "FAIL: $*"; exit 1; }
 
+# dnsmasq processes of this namespace only (other tests run theirs at the same time).
+our_dnsmasq() { pgrep --ns $$ --nslist net -x dnsmasq "$@"; }
+
 # peer VAR: a namespace kept alive by a sleeping process; its pid goes in VAR.
 peer() {
     unshare -n sleep 600 >/dev/null 2>&1 &
@@ -73,7 +76,7 @@ veth_to() {
 host_state() {
     ip -o link show | awk -F': ' '{print $2}' | sort
     nft list tables 2>/dev/null | sort
-    pgrep -x dnsmasq | sort || :
+    our_dnsmasq | sort || :
 }
 
 # expect_error WHAT-SUBSTRING STRATA-ARGS...: status 1, one line naming it, nothing new
@@ -109,7 +112,7 @@ models)
     ip -o link show up1 | grep >/dev/null 'master sb-br ' ||
         fail "up1 is not enslaved to sb-br"
     [[ $(cat /proc/sys/net/ipv4/ip_forward) == 1 ]] || fail "forwarding is off"
-    [[ $(pgrep -c -x dnsmasq) -ge 2 ]] || fail "no dnsmasq for rt and nt"
+    [[ $(our_dnsmasq -c) -eq 2 ]] || fail "no dnsmasq for rt and nt"
     nft list table ip strata-nt | grep >/dev/null masquerade || fail "no masquerade table for nt"
     nft list table ip strata-rt >/dev/null 2>&1 && fail "a routed network has an nft table"
     nft list table inet strata-iso >"$tmp/nft" || fail "no table for the isolated network"
@@ -123,7 +126,7 @@ models)
     done
     ip -o link show up1 | grep >/dev/null ' master ' && fail "up1 still enslaved"
     [[ -z $(nft list tables) ]] || fail "nft tables left after rm"
-    pgrep -x dnsmasq >/dev/null && fail "dnsmasq left after rm"
+    our_dnsmasq >/dev/null && fail "dnsmasq left after rm"
     ;;
 errors)
     ip link add up0 type veth peer name up0p
