@@ -195,8 +195,11 @@ static void tx_one(struct virtio_net *n, struct virtq_chain *c)
         skip = 0;
         n->tx_iov[iovcnt++] = (struct iovec){.iov_base = p, .iov_len = l};
     }
-    if (n->backend->ops->send(n->backend, n->tx_iov, iovcnt)) {
+    int r = n->backend->ops->send(n->backend, n->tx_iov, iovcnt);
+    if (r) {
         atomic_fetch_add(&n->tx_dropped, 1);
+        log_ratelimited("virtio-net: the %s backend refused a frame: %s", n->backend->kind,
+                        strerror(-r));
         return;
     }
     atomic_fetch_add(&n->tx_frames, 1);
