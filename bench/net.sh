@@ -93,7 +93,8 @@ $send 10.59.0.1 $port"
     else
         receiver 127.0.0.1 "$port" "$bytes" >"$tmp/rate" &
         local rx=$!
-        local script="$send 10.0.2.2 $port"
+        local script="for i in \$(seq 120); do ip -4 addr show dev eth0 | grep -q inet && break; sleep 1; done
+$send 10.0.2.2 $port"
         if [[ $who == s ]]; then
             "$strata" run --engine=emu --kernel "$kernel" --initrd "$initrd" --timeout 400 \
                 --append "$(append "$script" "")" --net user </dev/null >"$tmp/strata.out" 2>&1 || true

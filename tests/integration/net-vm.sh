@@ -72,6 +72,11 @@ vm() {
     printf -v "pid_$name" %s $!
 }
 
+# In the guest: wait (up to 120 s) for eth0's DHCP lease, which udhcpc,
+# backgrounded by /init after its first tries, may still be getting on a
+# loaded host.
+LEASE='for i in $(seq 120); do ip -4 addr show dev eth0 | grep -q inet && break; sleep 1; done; '
+
 # wait_vm NAME: waits for the VM and checks its exit status is 0.
 wait_vm() {
     local pid_var=pid_$1 status=0
@@ -119,7 +124,7 @@ isolated)
     ;;
 routed)
     "$strata" net create rt --model routed --subnet 10.56.0.0/24
-    vm vm1 --net rt -- sh -c 'ip -4 addr show dev eth0; echo READY; sleep 25'
+    vm vm1 --net rt -- sh -c "$LEASE"'ip -4 addr show dev eth0; echo READY; sleep 25'
     wait_for "$tmp/vm1.out" READY 280
     addr=$(grep -Eo 'inet 10\.56\.0\.[0-9]+' "$tmp/vm1.out" | head -1 | cut -d' ' -f2)
     [[ -n $addr ]] || fail "the VM got no address in 10.56.0.0/24 by DHCP"
@@ -147,7 +152,7 @@ c, a = s.accept(); c.sendall(("seen-" + a[0] + "\n").encode()); c.close()
 print(a[0])
 ' >"$tmp/server" &
     server=$!
-    vm vm1 --net nt -- sh -c 'ip -4 addr show dev eth0; ip route; echo | nc 192.0.2.2 9000'
+    vm vm1 --net nt -- sh -c "$LEASE"'ip -4 addr show dev eth0; ip route; echo | nc 192.0.2.2 9000'
     wait_vm vm1
     wait "$server" || fail "the server in the outside namespace saw no connection"
     echo "the server saw $(cat "$tmp/server")"
@@ -157,7 +162,7 @@ print(a[0])
     ;;
 user)
     port=$((20000 + RANDOM % 20000))
-    vm vm1 --mem 384M --net "user,hostfwd=tcp:127.0.0.1:$port-:80" -- sh -c '
+    vm vm1 --mem 384M --net "user,hostfwd=tcp:127.0.0.1:$port-:80" -- sh -c "$LEASE"'
         mkdir -p /www && dd if=/dev/urandom of=/www/f bs=1M count=10 2>/dev/null
         sha256sum /www/f; httpd -p 80 -h /www; echo READY; sleep 200'
     wait_for "$tmp/vm1.out" READY 280
