@@ -237,7 +237,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                 return usage_error("bad --balloon '%s': want a size such as 128M", optarg);
             break;
         case OPT_RESTORE: o->restore = optarg; break;
-        case OPT_PAUSED, : o->paused = true; break;
+        case OPT_PAUSED: o->paused = true; break;
         case OPT_NET: {
             struct err err;
             if (virtio_options__add_net(&o->virtio, optarg, &err))
