@@ -16,17 +16,10 @@ strata=$1 guestdir=$2
     echo "SKIP: no guest image in $guestdir (make guest)"
     exit 77
 }
-export STRATA_GUEST_DIR=$guestdir STRATA_STATE_DIR
-STRATA_STATE_DIR=$(mktemp -d)
-tmp=$(mktemp -d)
-cleanup() {
-    for d in "$STRATA_STATE_DIR"/*/; do
-        [[ -S $d/control.sock ]] && "$strata" kill "$(basename "$d")" >/dev/null 2>&1 || :
-    done
-    rm -rf "$STRATA_STATE_DIR" "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+export STRATA_GUEST_DIR=$guestdir
+# shellcheck source=vm-lib.sh
+. "$(dirname "$0")/vm-lib.sh"
+vm_sandbox "$strata"
 
 # The guest's last MemAvailable in KiB, from its console's history.
 avail() {

@@ -22,18 +22,9 @@ set -euo pipefail
 [[ $# -eq 3 ]] || { echo "usage: $0 STRATA COUNTER_GUEST CASE" >&2; exit 2; }
 strata=$1 guest=$2 case=$3
 here=$(cd "$(dirname "$0")" && pwd)
-export STRATA_STATE_DIR
-STRATA_STATE_DIR=$(mktemp -d)
-tmp=$(mktemp -d)
-cleanup() {
-    for d in "$STRATA_STATE_DIR"/*/; do
-        [[ -S $d/control.sock ]] && "$strata" kill "$(basename "$d")" >/dev/null 2>&1 || :
-    done
-    rm -rf "$STRATA_STATE_DIR" "$tmp"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=vm-lib.sh
+. "$(dirname "$0")/vm-lib.sh"
+vm_sandbox "$strata"
 
 start() { # start NAME: a detached counter VM
     out=$("$strata" run --engine emu --kernel "$guest" --name "$1" --detach) ||

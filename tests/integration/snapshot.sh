@@ -20,17 +20,10 @@ set -euo pipefail
 
 [[ $# -eq 4 ]] || { echo "usage: $0 STRATA GUESTS_DIR GUESTDIR CASE" >&2; exit 2; }
 strata=$1 guests=$2 guestdir=$3 case=$4
-export STRATA_STATE_DIR STRATA_GUEST_DIR=$guestdir
-STRATA_STATE_DIR=$(mktemp -d)
-tmp=$(mktemp -d)
-cleanup() {
-    for d in "$STRATA_STATE_DIR"/*/; do
-        [[ -S $d/control.sock ]] && "$strata" kill "$(basename "$d")" >/dev/null 2>&1 || :
-    done
-    rm -rf "$STRATA_STATE_DIR" "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+export STRATA_GUEST_DIR=$guestdir
+# shellcheck source=vm-lib.sh
+. "$(dirname "$0")/vm-lib.sh"
+vm_sandbox "$strata"
 
 console_text() { timeout 2 "$strata" console "$1" </dev/null 2>/dev/null | tr -d '\r' || :; }
 last_count() { console_text "$1" | sed -n 's/^count \([0-9]*\).*$/\1/p' | tail -1; }
