@@ -9,6 +9,7 @@
  */
 #include "ct/rootfs.h"
 #include "ct/fmt.h"
+#include "util/rundir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,22 +26,6 @@
 
 #define PROPAGATION_MASK (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 
-/* mkdir -p, for a path inside the rootfs */
-static int mkdirs(const char *path, mode_t mode)
-{
-    char p[PATH_MAX];
-    ct_fmt(p, sizeof(p), "%s", path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    return mkdir(p, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* The mount point for a bind of SOURCE: a directory, or an empty file for a file source. */
 static int make_target(const char *target, const char *source)
 {
@@ -51,7 +36,7 @@ static int make_target(const char *target, const char *source)
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
             *slash = 0;
-            if (mkdirs(dir, 0755))
+            if (rundir__mkdirs(dir, 0755, NULL))
                 return -1;
         }
         int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
@@ -61,7 +46,7 @@ static int make_target(const char *target, const char *source)
             close(fd);
         return 0;
     }
-    return mkdirs(target, 0755);
+    return rundir__mkdirs(target, 0755, NULL);
 }
 
 /* Flags the kernel keeps on a bind remount inside a user namespace (locked ones). */
@@ -94,7 +79,7 @@ static int mount_cgroup(const struct ct_mount *m, const char *target, const stru
                         struct err *err)
 {
     unsigned long flags = m->flags & ~PROPAGATION_MASK;
-    if (mkdirs(target, 0755))
+    if (rundir__mkdirs(target, 0755, NULL))
         return err__set_errno(err, errno, "rootfs: cannot create %s", target);
     if (cg->v2) {
         if (mount("cgroup2", target, "cgroup2", flags, NULL) == 0)
@@ -117,7 +102,7 @@ static int mount_cgroup(const struct ct_mount *m, const char *target, const stru
         if (access(src, F_OK))
             continue;
         ct_fmt(dst, sizeof(dst), "%s/%s", target, ctls[i]);
-        if (mkdirs(dst, 0755) || mount(src, dst, NULL, MS_BIND, NULL) < 0)
+        if (rundir__mkdirs(dst, 0755, NULL) || mount(src, dst, NULL, MS_BIND, NULL) < 0)
             return err__set_errno(err, errno, "rootfs: cannot bind %s", src);
         if (bind_remount(dst, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, err))
             return -1;
@@ -220,7 +205,7 @@ static int make_config_devices(const struct ct_spec *spec, const char *rootfs, b
         char *slash = strrchr(dir, '/');
         if (slash) {
             *slash = 0;
-            mkdirs(dir, 0755);
+            rundir__mkdirs(dir, 0755, NULL);
         }
         unlink(p);
         mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;

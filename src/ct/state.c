@@ -6,6 +6,7 @@
  */
 #include "ct/state.h"
 #include "ct/fmt.h"
+#include "util/rundir.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -32,21 +33,6 @@ int ct_state__default_root(const char *kind, char *out, size_t size, struct err 
     return 0;
 }
 
-static int mkdirs(const char *path, mode_t mode)
-{
-    char p[PATH_MAX];
-    ct_fmt(p, sizeof(p), "%s", path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    return mkdir(p, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 int ct_state__dir(const char *root, const char *id, char *out, size_t size, struct err *err)
 {
     size_t len = strlen(id);
@@ -61,7 +47,7 @@ int ct_state__dir(const char *root, const char *id, char *out, size_t size, stru
                             "bad container name '%s' (a letter or digit, then letters, "
                             "digits, '_', '.', '-'; at most 127)",
                             id);
-    if (mkdirs(root, 0700) < 0)
+    if (rundir__mkdirs(root, 0700, NULL) < 0)
         return err__set_errno(err, errno, "cannot create state root %s", root);
     if (ct_fmt(out, size, "%s/%s", root, id) >= (int)size)
         return err__set(err, "state path for '%s' too long", id);

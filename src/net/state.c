@@ -22,6 +22,7 @@
 #include "net/netlink.h"
 #include "net/network.h"
 #include "net/state.h"
+#include "util/rundir.h"
 
 bool network__have_net_admin(void)
 {
@@ -30,23 +31,6 @@ bool network__have_net_admin(void)
     if (syscall(SYS_capget, &h, d))
         return false;
     return d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
-}
-
-static int mkdir_p(const char *path, struct err *err)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) && errno != EEXIST)
-            return err__set_errno(err, errno, "cannot create %s", tmp);
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) && errno != EEXIST)
-        return err__set_errno(err, errno, "cannot create %s", tmp);
-    return 0;
 }
 
 int network__state_dir(char *buf, size_t len, struct err *err)
@@ -61,7 +45,7 @@ int network__state_dir(char *buf, size_t len, struct err *err)
         snprintf(buf, len, "%s/strata/net", xdg);
     else
         return err__set(err, "no state directory: XDG_RUNTIME_DIR is not set");
-    return mkdir_p(buf, err);
+    return rundir__mkdirs(buf, 0755, err);
 }
 
 int state__lock(const char *dir, struct err *err)
