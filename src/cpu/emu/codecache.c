@@ -8,6 +8,13 @@
  * holders hooks (codecache.h) that codeshare.c installs: a block from a
  * page that not every vCPU protects yet runs once and is not cached. The
  * cache calls no function of codeshare.c.
+ *
+ * The arena is reserved, not committed (MAP_NORESERVE): it costs the host
+ * what decoding has filled. Emptying the cache gives that memory back
+ * (MADV_DONTNEED), and a vCPU about to halt empties it when it holds more
+ * than TRIM_MIN_BYTES and its last trim is TRIM_AGE_NS old: most of that is
+ * code the guest ran once (boot, init code it has freed, exited
+ * programs), and an idle guest re-decodes its small working set cheaply.
  */
 #include "cpu/emu/codecache.h"
 
@@ -22,6 +29,8 @@
 #define ARENA_SIZE      (64ull << 20)
 #define BLOCK_HASH_BITS 16
 #define PAGE_HASH_BITS  12
+#define TRIM_MIN_BYTES  (2ull << 20)
+#define TRIM_AGE_NS     (30ull * 1000000000)
 
 struct code_page {
     uint64_t ppage;
@@ -35,6 +44,7 @@ struct emu_code_cache {
     struct code_page *pages[1u << PAGE_HASH_BITS];
     uint8_t *arena;
     size_t used;
+    uint64_t trimmed_ns; /* the last trim, or the first halt (emu_code_trim_idle) */
     const struct emu_code_holders *holders; /* NULL: this vCPU alone */
 };
 
@@ -106,7 +116,20 @@ void emu_code_flush_all(struct emu_cpu *cpu)
     memset(c->hash, 0, sizeof(c->hash));
     memset(c->pages, 0, sizeof(c->pages));
     emu_code_flush_jmp_cache(cpu);
+    /* the decoded blocks' memory goes back to the host; the arena stays reserved */
+    madvise(c->arena, (c->used + PAGE_SIZE - 1) & PAGE_MASK, MADV_DONTNEED);
     c->used = 0;
+}
+
+void emu_code_trim_idle(struct emu_cpu *cpu, uint64_t now_ns)
+{
+    struct emu_code_cache *c = cpu->code;
+    if (!c->trimmed_ns)
+        c->trimmed_ns = now_ns; /* the first halt starts the clock */
+    if (c->used < TRIM_MIN_BYTES || now_ns - c->trimmed_ns < TRIM_AGE_NS)
+        return;
+    emu_code_flush_all(cpu);
+    c->trimmed_ns = now_ns;
 }
 
 static void *arena_alloc(struct emu_code_cache *c, size_t size)

@@ -96,5 +96,7 @@ void emu_code_invalidate_page(struct emu_cpu *cpu, uint64_t ppage);
 void emu_code_flush_jmp_cache(struct emu_cpu *cpu);
 /* Drops every block (decoding mode change, or the arena is full). */
 void emu_code_flush_all(struct emu_cpu *cpu);
+/* The vCPU is about to halt at now_ns: empties a large, old cache (codecache.c). */
+void emu_code_trim_idle(struct emu_cpu *cpu, uint64_t now_ns);
 
 #endif

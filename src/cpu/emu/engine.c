@@ -113,8 +113,10 @@ static void emu_vcpu_run(struct vcpu *v)
     const struct emu_exec_limits unlimited = {.max_insns = UINT64_MAX, .deliver = true};
     uint64_t start_ns = emu_host_ns(), start_insns = cpu->insns, n;
     while (!machine__stopping(cpu->m)) {
-        if (emu_exec(cpu, &unlimited, &n) == EXEC_HALTED)
+        if (emu_exec(cpu, &unlimited, &n) == EXEC_HALTED) {
+            emu_code_trim_idle(cpu, emu_host_ns());
             emu_irq_halt(cpu);
+        }
     }
     if (getenv("STRATA_STATS"))
         print_stats(cpu, cpu->insns - start_insns, emu_host_ns() - start_ns);
