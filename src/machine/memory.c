@@ -200,6 +200,21 @@ uint64_t guest_memory__low_end(const struct guest_memory *mem)
     return mem->nslots ? mem->slots[0].size : 0;
 }
 
+/*
+ * A 2 MiB range of which only a part was given back (gpa inside it, not at
+ * its start) stays in 4 KiB pages: khugepaged would otherwise collapse it
+ * into a huge page again (with max_ptes_none at its default 511), making
+ * the given-back part resident as zeros while the guest keeps it free.
+ * Best effort: a host out of VMAs (vm.max_map_count) just keeps THP there.
+ */
+static void keep_split(struct guest_memory *mem, uint64_t gpa)
+{
+    uint64_t base = gpa & ~(HUGE_2M - 1);
+    uint8_t *hva = gpa == base ? NULL : guest_memory__hva(mem, base, HUGE_2M);
+    if (hva)
+        madvise(hva, HUGE_2M, MADV_NOHUGEPAGE);
+}
+
 int guest_memory__discard(struct guest_memory *mem, uint64_t gpa, uint64_t len)
 {
     uint8_t *hva = guest_memory__hva(mem, gpa, len);
@@ -210,7 +225,13 @@ int guest_memory__discard(struct guest_memory *mem, uint64_t gpa, uint64_t len)
     if (end <= start)
         return 0; /* less than one backing page: nothing to give back */
     hva += start - gpa;
-    return madvise(hva, end - start, mem->shared_backing ? MADV_REMOVE : MADV_DONTNEED) ? -1 : 0;
+    if (madvise(hva, end - start, mem->shared_backing ? MADV_REMOVE : MADV_DONTNEED))
+        return -1;
+    if (mem->thp) {
+        keep_split(mem, start);
+        keep_split(mem, end);
+    }
+    return 0;
 }
 
 /* The "ksm_merging_pages N" line of /proc/self/ksm_stat (Linux 6.1), in pages. */

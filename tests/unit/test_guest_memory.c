@@ -2,7 +2,8 @@
 /*
  * test_guest_memory.c - unit tests for guest RAM backing (src/machine/memory.c):
  * lazy commit, 2 MiB alignment and MADV_HUGEPAGE, preallocation, discard
- * (the balloon's and free page reporting's way to give pages back), a
+ * (the balloon's and free page reporting's way to give pages back; a part
+ * of a 2 MiB range given back keeps that range out of THP), a
  * --mem-path file (tmpfs here: hugetlbfs needs reserved huge pages), and
  * the residency the host-side view reports.
  */
@@ -120,6 +121,27 @@ static void test_discard(void **state)
     guest_memory__destroy(&mem);
 }
 
+/* Part of a 2 MiB range given back: that range leaves THP (VmFlag "nh"), whole ranges do not. */
+static void test_discard_keeps_part_split(void **state)
+{
+    (void)state;
+    char mode[16];
+    if (strcmp(guest_memory__thp_mode(mode, sizeof(mode)), "madvise"))
+        skip();
+    struct guest_memory mem;
+    struct err err;
+    assert_int_equal(guest_memory__init(&mem, MIB(16), NULL, &err), 0);
+    uint8_t *hva = mem.slots[0].hva;
+    memset(hva, 0xa5, MIB(16));
+    assert_int_equal(guest_memory__discard(&mem, MIB(4), MIB(2)), 0);
+    assert_false(smaps_has_flag(hva + MIB(4), "nh"));
+    assert_int_equal(guest_memory__discard(&mem, MIB(8) + KIB(128), KIB(256)), 0);
+    assert_true(smaps_has_flag(hva + MIB(8), "nh"));
+    assert_false(smaps_has_flag(hva + MIB(10), "nh"));
+    assert_false(smaps_has_flag(hva + MIB(6), "nh"));
+    guest_memory__destroy(&mem);
+}
+
 static void test_path(void **state)
 {
     (void)state;
@@ -151,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_lazy_and_aligned),
         cmocka_unit_test(test_prealloc_and_merge),
         cmocka_unit_test(test_discard),
+        cmocka_unit_test(test_discard_keeps_part_split),
         cmocka_unit_test(test_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
