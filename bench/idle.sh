@@ -8,6 +8,9 @@
 # (reporting and the emu code cache's idle trim have run; at most
 # IDLE_SETTLE_MAX seconds, default 900), then prints `strata ls` and one line:
 # the summed RSS, per guest, and the host's MemAvailable before and after.
+# With IDLE_MERGE=1 the guests also get --mem-merge, and the line adds what
+# KSM saves (pages_sharing) and the RSS net of it; KSM itself is the host's
+# to turn on (/sys/kernel/mm/ksm/run, docs/memory.md), this script does not.
 # The guests run in a private state directory and are killed at the end
 # (tests/integration/vm-lib.sh). A measurement, not a test: minutes on emu.
 set -euo pipefail
@@ -25,10 +28,12 @@ vm_sandbox "$strata"
 mem_available_mib() { awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo; }
 
 before=$(mem_available_mib)
-names=()
+names=() merge=()
+[[ ${IDLE_MERGE:-0} == 1 ]] && merge=(--mem-merge)
 for i in $(seq "$n"); do
     names+=("idle$i")
-    "$strata" run --engine emu --mem 512M --balloon --name "idle$i" --detach >/dev/null 2>&1 ||
+    "$strata" run --engine emu --mem 512M --balloon "${merge[@]}" --name "idle$i" --detach \
+        >/dev/null 2>&1 ||
         fail "idle guests: strata run --detach of idle$i failed"
 done
 start=$SECONDS
@@ -40,6 +45,20 @@ for name in "${names[@]}"; do
 done
 boot=$((SECONDS - start))
 total=$(vm_settled_rss $((max - boot)) "${names[@]}")
+if ((${#merge[@]})); then
+    # KSM merges over several passes: until pages_sharing has not grown for 3 samples 15 s apart
+    sharing=-1 flat=0
+    while ((flat < 3 && SECONDS - start < max)); do
+        now=$(cat /sys/kernel/mm/ksm/pages_sharing)
+        if ((now > sharing)); then sharing=$now flat=0; else flat=$((flat + 1)); fi
+        sleep 15
+    done
+fi
 "$strata" ls
-printf 'idle guests: %d default guests (512 MiB, --balloon, emu) booted in %d s; RSS %d MiB in all, %d MiB each; host MemAvailable %d -> %d MiB\n' \
-    "$n" "$boot" "$total" $((total / n)) "$before" "$(mem_available_mib)"
+printf 'idle guests: %d default guests (512 MiB, --balloon%s, emu) booted in %d s; RSS %d MiB in all, %d MiB each; host MemAvailable %d -> %d MiB' \
+    "$n" "${merge:+ --mem-merge}" "$boot" "$total" $((total / n)) "$before" "$(mem_available_mib)"
+if ((${#merge[@]})); then
+    saved=$((sharing * 4 / 1024))
+    printf '; KSM (run=%s) saves %d MiB: %d MiB net' "$(cat /sys/kernel/mm/ksm/run)" "$saved" $((total - saved))
+fi
+echo
