@@ -10,15 +10,10 @@
 set -euo pipefail
 
 [[ $# -eq 2 ]] || { echo "usage: $0 STRATA GUESTDIR" >&2; exit 2; }
-strata=$1 guestdir=$2
-[[ -f $guestdir/vmlinuz && -f $guestdir/initrd.img ]] || {
-    echo "SKIP: no guest image in $guestdir (make guest)"
-    exit 77
-}
-export STRATA_GUEST_DIR=$guestdir
+strata=$1
 # shellcheck source=vm-lib.sh
 . "$(dirname "$0")/vm-lib.sh"
-vm_sandbox "$strata"
+vm_default_guest "$strata" "$2"
 
 # say WORD: types WORD on the guest's console; waits up to 120 s for its answer WORD-done
 say() {

@@ -5,6 +5,9 @@
 # are theirs alone, and a scratch directory, both removed at exit together
 # with any VM still running there.
 #   vm_sandbox STRATA   sets STRATA_STATE_DIR (exported) and tmp; installs the exit trap
+#   vm_default_guest STRATA GUESTDIR
+#                       the default guest from GUESTDIR (STRATA_GUEST_DIR), or SKIP
+#                       (77) without it; then vm_sandbox STRATA
 #   fail MESSAGE...     prints FAIL: MESSAGE and exits 1
 #   vm_rss NAME         the VM's RSS in MiB as `strata info` shows it (nothing if it is gone)
 #   vm_balloon_up NAME  whether the guest's balloon driver has sent its statistics
@@ -19,6 +22,15 @@ vm_sandbox() {
     STRATA_STATE_DIR=$(mktemp -d)
     tmp=$(mktemp -d)
     trap vm_lib_cleanup EXIT
+}
+
+vm_default_guest() {
+    [[ -f $2/vmlinuz && -f $2/initrd.img ]] || {
+        echo "SKIP: no guest image in $2 (make guest)"
+        exit 77
+    }
+    export STRATA_GUEST_DIR=$2
+    vm_sandbox "$1"
 }
 
 vm_lib_cleanup() {
