@@ -21,6 +21,8 @@ static void usage(FILE *out)
                  "  console attach to a running VM's serial console (Ctrl-A X detaches)\n"
                  "  snapshot NAME FILE [--stop]\n"
                  "          write a running VM to a file (strata run --restore FILE continues it)\n"
+                 "  migrate NAME tcp:HOST:PORT [--downtime-ms N]\n"
+                 "          move a running VM live to `strata run --incoming tcp:HOST:PORT`\n"
                  "  ct      containers: create, start, exec, stop, ls, ... (strata ct --help)\n"
                  "  oci     the OCI runtime command line (strata oci --help)\n"
                  "  img     create, inspect and convert disk images (strata img --help)\n"
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
         return cli__ls(argc - 1, argv + 1);
     if (!strcmp(cmd, "snapshot"))
         return cli__snapshot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "migrate"))
+        return cli__migrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "console"))
         return cli__console(argc - 1, argv + 1);
     if (!strcmp(cmd, "balloon"))

@@ -56,6 +56,26 @@ static int parse_snapshot(struct json_object *obj, struct api_request *req, stru
     return 0;
 }
 
+static int parse_migrate(struct json_object *obj, struct api_request *req, struct err *err)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(obj, "uri", &v) || !json_object_is_type(v, json_type_string))
+        return err__set(err, "migrate: wants a \"uri\" string (tcp:HOST:PORT)");
+    const char *uri = json_object_get_string(v);
+    if (strncmp(uri, "tcp:", 4) || strlen(uri) >= sizeof(req->migrate.uri))
+        return err__set(err, "migrate: \"uri\" must be tcp:HOST:PORT");
+    strcpy(req->migrate.uri, uri);
+    req->migrate.downtime_ms = API_MIGRATE_DEFAULT_DOWNTIME_MS;
+    if (json_object_object_get_ex(obj, "downtime_ms", &v)) {
+        errno = 0;
+        int64_t n = json_object_get_int64(v);
+        if (!json_object_is_type(v, json_type_int) || errno || n < 1 || n > 600000)
+            return err__set(err, "migrate: \"downtime_ms\" must be 1 to 600000");
+        req->migrate.downtime_ms = (unsigned)n;
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     const char *args[4]; /* allowed arguments besides cmd and id */
@@ -69,6 +89,7 @@ static const struct {
     [API_CMD_SUBSCRIBE] = {"subscribe", {0}, NULL},
     [API_CMD_BALLOON] = {"balloon", {"size"}, parse_balloon},
     [API_CMD_SNAPSHOT] = {"snapshot", {"path", "stop"}, parse_snapshot},
+    [API_CMD_MIGRATE] = {"migrate", {"uri", "downtime_ms"}, parse_migrate},
 };
 
 const char *api_cmd__name(enum api_cmd cmd)

@@ -32,6 +32,7 @@ enum api_cmd {
     API_CMD_SUBSCRIBE, /* this connection receives events from now on */
     API_CMD_BALLOON,   /* sets the balloon's target size */
     API_CMD_SNAPSHOT,  /* pause, write the VM to a file, resume (or end) */
+    API_CMD_MIGRATE,   /* live migration to another strata; the VM ends there */
     API_CMD_COUNT
 };
 
@@ -49,10 +50,15 @@ struct api_request {
             char path[PATH_MAX]; /* absolute */
             bool stop;           /* end the VM after writing */
         } snapshot;
+        struct {
+            char uri[256];        /* tcp:HOST:PORT */
+            unsigned downtime_ms; /* the budget for the paused last round */
+        } migrate;
     };
 };
 
-#define API_STOP_DEFAULT_TIMEOUT_S 30.0
+#define API_STOP_DEFAULT_TIMEOUT_S      30.0
+#define API_MIGRATE_DEFAULT_DOWNTIME_MS 100
 
 /* Parses one request line (without its newline). On success *req holds a reference to "id". */
 int api_request__parse(const char *line, size_t len, struct api_request *req, struct err *err);

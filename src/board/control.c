@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board/migrate.h"
 #include "board/snapshot.h"
 #include "util/log.h"
 
@@ -295,10 +296,45 @@ static void do_snapshot(struct vm_control *c, struct api_call *call)
     call->ok = true;
 }
 
+/* Sends the VM to another strata (board/migrate.h); on success it ends here. */
+static void do_migrate(struct vm_control *c, struct api_call *call)
+{
+    if (!c->snap_ok) {
+        call->error = c->snap_err;
+        return;
+    }
+    struct migrate_stats st;
+    if (vm_migrate__send(c->vm, &c->snap, call->req.migrate.uri, call->req.migrate.downtime_ms,
+                         c->paused, &st, &call->error)) {
+        struct err why = call->error;
+        err__set(&call->error, "migration to %s failed: %s; the vm runs on here",
+                 call->req.migrate.uri, why.msg);
+        log__msg("%s", call->error.msg);
+        return;
+    }
+    log__msg("migrated to %s: %.0f ms, downtime %.1f ms, %.1f MiB in %u rounds",
+             call->req.migrate.uri, st.total_ms, st.downtime_ms, (double)st.bytes / (1 << 20),
+             st.iterations);
+    struct json_object *r = json_object_new_object();
+    json_object_object_add(r, "uri", json_object_new_string(call->req.migrate.uri));
+    json_object_object_add(r, "total_ms", json_object_new_double(st.total_ms));
+    json_object_object_add(r, "downtime_ms", json_object_new_double(st.downtime_ms));
+    json_object_object_add(r, "downtime_limit_ms",
+                           json_object_new_int((int)call->req.migrate.downtime_ms));
+    add_u64(r, "bytes", st.bytes);
+    json_object_object_add(r, "iterations", json_object_new_int((int)st.iterations));
+    add_u64(r, "pages", st.pages);
+    add_u64(r, "last_pages", st.last_pages);
+    json_object_object_add(r, "bandwidth_mbs", json_object_new_double(st.bandwidth_mbs));
+    call->result = r;
+    call->ok = true;
+}
+
 static handler_fn *const handlers[API_CMD_COUNT] = {
-    [API_CMD_INFO] = do_info, [API_CMD_PAUSE] = do_pause, [API_CMD_RESUME] = do_resume,
-    [API_CMD_STOP] = do_stop, [API_CMD_KILL] = do_kill,   [API_CMD_BALLOON] = do_balloon,
-    [API_CMD_SNAPSHOT] = do_snapshot,
+    [API_CMD_INFO] = do_info,         [API_CMD_PAUSE] = do_pause,
+    [API_CMD_RESUME] = do_resume,     [API_CMD_STOP] = do_stop,
+    [API_CMD_KILL] = do_kill,         [API_CMD_BALLOON] = do_balloon,
+    [API_CMD_SNAPSHOT] = do_snapshot, [API_CMD_MIGRATE] = do_migrate,
 };
 
 static void *control_thread(void *arg)
@@ -404,6 +440,7 @@ static const char *reason_name(int reason)
     case MACHINE_STOP_POWEROFF: return "poweroff";
     case MACHINE_STOP_KILLED: return "killed";
     case MACHINE_STOP_SAVED: return "saved";
+    case MACHINE_STOP_MIGRATED: return "migrated";
     }
     return "unknown";
 }

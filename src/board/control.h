@@ -7,7 +7,8 @@
  * and is executed on the control thread, one at a time, in order: info,
  * pause, resume, stop (the ACPI power button, then a kill when the guest
  * has not powered off within the timeout), kill, balloon (a new target
- * for the virtio balloon). Events go back through
+ * for the virtio balloon), snapshot, migrate (which holds the thread for
+ * the whole migration: other requests wait until it is over). Events go back through
  * the server: "state" on every pause and resume, "shutdown" when the VM
  * ends. To add a command: its parser in api/request.c and a handler in
  * control.c's table.

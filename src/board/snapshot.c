@@ -12,8 +12,6 @@
 
 #include "cpu/engines.h"
 
-#define CONFIG_MAX (64u << 10)
-
 int snapshot_config__from(struct snapshot_config *sc, const struct vm_config *cfg, struct err *err)
 {
     memset(sc, 0, sizeof(*sc));
@@ -56,57 +54,50 @@ static char *config_json(const struct snapshot_config *sc)
     return s;
 }
 
-int vm_snapshot__write(struct vm *vm, const struct snapshot_config *sc, struct state_io *io,
-                       struct snapshot_stats *stats, struct err *err)
+int vm_snapshot__write_config(const struct snapshot_config *sc, struct state_io *io,
+                              struct err *err)
 {
-    struct vm_state *st = malloc(sizeof(*st));
     char *config = config_json(sc);
-    int rc = -1;
-    if (!st || !config) {
-        err__set(err, "out of memory for the snapshot");
-        goto out;
-    }
-    if (vm__save(vm, st, err))
-        goto out;
-    uint32_t size = sizeof(*st);
-    uint8_t *blob = malloc(4 + sizeof(*st));
-    if (!blob) {
-        err__set(err, "out of memory for the snapshot");
-        goto out;
-    }
-    memcpy(blob, &size, 4);
-    memcpy(blob + 4, st, sizeof(*st));
-    uint64_t pages = 0;
-    rc = state__write_header(io, err) ||
-                 state__write_section(io, STATE_SECTION_CONFIG, config, strlen(config), err) ||
-                 state__write_section(io, STATE_SECTION_STATE, blob, 4 + sizeof(*st), err) ||
-                 state__write_ram(io, &vm->machine.mem, &pages, err) ||
-                 state__write_section(io, STATE_SECTION_END, NULL, 0, err)
-             ? -1
-             : 0;
-    free(blob);
-    if (stats) {
-        stats->bytes = io->offset;
-        stats->ram_pages = pages;
-    }
-out:
-    free(st);
+    if (!config)
+        return err__set(err, "out of memory for the snapshot");
+    int rc = state__write_section(io, STATE_SECTION_CONFIG, config, strlen(config), err);
     free(config);
     return rc;
 }
 
-/* Reads the next section, which must be of type `want`. */
-static int expect_section(struct state_io *io, enum state_section want, uint64_t *len,
-                          uint32_t *crc, struct err *err)
+int vm_snapshot__write_state(struct vm *vm, struct state_io *io, struct err *err)
 {
-    static const char *const names[] = {"end", "config", "state", "ram"};
-    enum state_section type;
-    if (state__read_section(io, &type, len, crc, err))
-        return -1;
-    if (type != want)
-        return err__set(err, "%s: %s section where the %s section belongs", io->what, names[type],
-                        names[want]);
-    return 0;
+    uint32_t size = sizeof(struct vm_state);
+    struct vm_state *st = malloc(sizeof(*st));
+    uint8_t *blob = malloc(4 + sizeof(*st));
+    int rc = -1;
+    if (!st || !blob)
+        err__set(err, "out of memory for the snapshot");
+    else if (!vm__save(vm, st, err)) {
+        memcpy(blob, &size, 4);
+        memcpy(blob + 4, st, sizeof(*st));
+        rc = state__write_section(io, STATE_SECTION_STATE, blob, 4 + sizeof(*st), err);
+    }
+    free(blob);
+    free(st);
+    return rc;
+}
+
+int vm_snapshot__write(struct vm *vm, const struct snapshot_config *sc, struct state_io *io,
+                       struct snapshot_stats *stats, struct err *err)
+{
+    struct state_ram_stats ram = {0};
+    int rc = state__write_header(io, err) || vm_snapshot__write_config(sc, io, err) ||
+                     vm_snapshot__write_state(vm, io, err) ||
+                     state__write_ram(io, &vm->machine.mem, NULL, &ram, err) ||
+                     state__write_section(io, STATE_SECTION_END, NULL, 0, err)
+                 ? -1
+                 : 0;
+    if (stats) {
+        stats->bytes = io->offset;
+        stats->ram_pages = ram.pages;
+    }
+    return rc;
 }
 
 static const char *get_string(struct json_object *o, const char *key)
@@ -170,25 +161,6 @@ static int parse_config(const char *text, struct snapshot_config *sc, const char
     return 0;
 }
 
-int vm_snapshot__read_config(struct state_io *io, struct snapshot_config *sc, struct err *err)
-{
-    uint64_t len;
-    uint32_t crc;
-    if (state__read_header(io, err) || expect_section(io, STATE_SECTION_CONFIG, &len, &crc, err))
-        return -1;
-    if (len > CONFIG_MAX)
-        return err__set(err, "%s: corrupt config section (%llu bytes)", io->what,
-                        (unsigned long long)len);
-    char *text = calloc(1, len + 1);
-    if (!text)
-        return err__set(err, "out of memory");
-    int rc = state__read_payload(io, text, len, crc, err);
-    if (!rc)
-        rc = parse_config(text, sc, io->what, err);
-    free(text);
-    return rc;
-}
-
 int snapshot_config__to_vm(const struct snapshot_config *sc, struct vm_config *cfg, struct err *err)
 {
     if (!cfg->engine && !(cfg->engine = engines__find(sc->engine)))
@@ -216,44 +188,69 @@ int snapshot_config__to_vm(const struct snapshot_config *sc, struct vm_config *c
     return 0;
 }
 
-int vm_snapshot__read_rest(struct vm *vm, struct state_io *io, struct err *err)
+/* A stream being read into a new VM (state_reader's opaque). */
+struct reading {
+    struct state_io *io;
+    struct vm_config *cfg;
+    struct snapshot_config *sc;
+    int (*created)(void *opaque, struct err *err);
+    void *opaque;
+    struct vm *vm;
+    struct vm_state *st;
+};
+
+static int on_config(void *opaque, const char *text, const struct guest_memory **mem,
+                     struct err *err)
 {
-    uint64_t len;
-    uint32_t crc, size;
-    if (expect_section(io, STATE_SECTION_STATE, &len, &crc, err))
+    struct reading *r = opaque;
+    if (parse_config(text, r->sc, r->io->what, err) || snapshot_config__to_vm(r->sc, r->cfg, err) ||
+        !(r->vm = vm__create(r->cfg, err)))
         return -1;
+    *mem = &r->vm->machine.mem;
+    return r->created ? r->created(r->opaque, err) : 0;
+}
+
+static int on_state(void *opaque, const void *blob, uint64_t len, struct err *err)
+{
+    struct reading *r = opaque;
+    uint32_t size = 0;
+    if (len >= 4)
+        memcpy(&size, blob, 4);
     if (len != 4 + sizeof(struct vm_state)) {
-        if (len >= 4 && len < (1u << 24))
+        if (len >= 4)
             return err__set(err,
                             "%s: device state of %llu bytes, this strata's is %zu: saved by "
                             "another version",
-                            io->what, (unsigned long long)len - 4, sizeof(struct vm_state));
-        return err__set(err, "%s: corrupt state section", io->what);
+                            r->io->what, (unsigned long long)len - 4, sizeof(struct vm_state));
+        return err__set(err, "%s: corrupt state section", r->io->what);
     }
-    uint8_t *blob = malloc(len);
-    if (!blob)
+    if (size != sizeof(struct vm_state))
+        return err__set(err, "%s: corrupt state section", r->io->what);
+    if (!(r->st = malloc(sizeof(*r->st))))
         return err__set(err, "out of memory");
-    int rc = state__read_payload(io, blob, len, crc, err);
-    memcpy(&size, blob, 4);
-    if (!rc && size != sizeof(struct vm_state))
-        rc = err__set(err, "%s: corrupt state section", io->what);
-    if (!rc)
-        rc = expect_section(io, STATE_SECTION_RAM, &len, &crc, err);
-    if (!rc)
-        rc = state__read_ram(io, len, crc, &vm->machine.mem, err);
-    if (!rc)
-        rc = expect_section(io, STATE_SECTION_END, &len, &crc, err);
-    if (!rc && len)
-        rc = err__set(err, "%s: corrupt end section", io->what);
-    /* Last: the state is only loaded once everything it came with checked out. */
-    struct vm_state *st = rc ? NULL : malloc(sizeof(*st));
-    if (!rc && !st)
-        rc = err__set(err, "out of memory");
-    if (!rc) {
-        memcpy(st, blob + 4, sizeof(*st)); /* aligned, as the struct wants */
-        rc = vm__load(vm, st, err);
+    memcpy(r->st, (const uint8_t *)blob + 4, sizeof(*r->st)); /* aligned, as the struct wants */
+    return 0;
+}
+
+/* Last: the state is only loaded once everything it came with checked out. */
+static int on_end(void *opaque, struct err *err)
+{
+    struct reading *r = opaque;
+    return vm__load(r->vm, r->st, err);
+}
+
+struct vm *vm_snapshot__read(struct state_io *io, struct vm_config *cfg, struct snapshot_config *sc,
+                             int (*created)(void *opaque, struct err *err), void *opaque,
+                             struct err *err)
+{
+    struct reading r = {.io = io, .cfg = cfg, .sc = sc, .created = created, .opaque = opaque};
+    struct state_reader reader = {
+        .config = on_config, .state = on_state, .end = on_end, .opaque = &r};
+    if (state__read_stream(io, &reader, err)) {
+        if (r.vm)
+            vm__destroy(r.vm);
+        r.vm = NULL;
     }
-    free(st);
-    free(blob);
-    return rc;
+    free(r.st);
+    return r.vm;
 }

@@ -41,16 +41,29 @@ int snapshot_config__from(struct snapshot_config *sc, const struct vm_config *cf
 /* With the VM paused: header, CONFIG, STATE, RAM, END. */
 int vm_snapshot__write(struct vm *vm, const struct snapshot_config *sc, struct state_io *io,
                        struct snapshot_stats *stats, struct err *err);
+/* The CONFIG section alone; the STATE section of a paused VM alone (a migration's parts). */
+int vm_snapshot__write_config(const struct snapshot_config *sc, struct state_io *io,
+                              struct err *err);
+int vm_snapshot__write_state(struct vm *vm, struct state_io *io, struct err *err);
 
-/* Reads the header and the CONFIG section. */
-int vm_snapshot__read_config(struct state_io *io, struct snapshot_config *sc, struct err *err);
 /*
  * Checks that the recorded disks are there with their sizes and fills
  * *cfg (its virtio options point into sc) for vm__create with restore set.
  */
 int snapshot_config__to_vm(const struct snapshot_config *sc, struct vm_config *cfg,
                            struct err *err);
-/* Into a VM created from the config, not yet run: STATE, RAM, END. */
-int vm_snapshot__read_rest(struct vm *vm, struct state_io *io, struct err *err);
+
+/*
+ * Reads a whole snapshot file or migration stream (state__read_stream) into
+ * a VM it creates from the CONFIG section (on cfg->engine if set, else the
+ * recorded one; *sc holds the configuration and must outlive the VM).
+ * created (may be NULL) is called once the VM exists, before its RAM is
+ * read: a migration's destination says so to the source. The VM is
+ * returned paused at its saved state, not yet run; NULL with err set, and
+ * nothing left of it, when anything failed.
+ */
+struct vm *vm_snapshot__read(struct state_io *io, struct vm_config *cfg, struct snapshot_config *sc,
+                             int (*created)(void *opaque, struct err *err), void *opaque,
+                             struct err *err);
 
 #endif

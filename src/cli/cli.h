@@ -10,6 +10,7 @@ int cli__ls(int argc, char **argv);
 int cli__console(int argc, char **argv);
 int cli__balloon(int argc, char **argv);
 int cli__snapshot(int argc, char **argv);
+int cli__migrate(int argc, char **argv);
 /* pause, resume, stop, kill, info: one request to a running VM each */
 int cli__vm_control(const char *cmd, int argc, char **argv);
 int cli__img(int argc, char **argv);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board/migrate.h"
 #include "board/serve.h"
 #include "board/snapshot.h"
 #include "board/vm.h"
@@ -40,9 +41,10 @@ struct run_options {
     struct virtio_options virtio;
     const char *name;
     bool detach;
-    char root_param[32]; /* --root IMAGE: "root=/dev/vdX" for the disk it added */
-    const char *restore; /* --restore FILE */
-    bool paused;         /* --paused: the vCPUs wait for `strata resume` */
+    char root_param[32];  /* --root IMAGE: "root=/dev/vdX" for the disk it added */
+    const char *restore;  /* --restore FILE */
+    const char *incoming; /* --incoming tcp:HOST:PORT */
+    bool paused;          /* --paused: the vCPUs wait for `strata resume` */
     bool engine_given;
     bool machine_given; /* an option that a snapshot decides */
 };
@@ -99,6 +101,10 @@ static void usage(FILE *out)
             "  --restore FILE         continue the VM saved by `strata snapshot` (its\n"
             "                         disks re-attached from the paths it recorded; with\n"
             "                         --engine, on that engine)\n"
+            "  --incoming tcp:HOST:PORT\n"
+            "                         wait there for a VM `strata migrate` sends and run\n"
+            "                         it (port 0: any free port, printed); with --engine,\n"
+            "                         on that engine\n"
             "  -h, --help             show this help\n"
             "\n"
             "exit status: the byte the guest writes to port 0x501; 0 when the guest\n"
@@ -141,6 +147,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         OPT_MEM_PATH,
         OPT_BALLOON,
         OPT_RESTORE,
+        OPT_INCOMING,
         OPT_PAUSED,
         OPT_NET
     };
@@ -164,6 +171,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"mem-path", required_argument, NULL, OPT_MEM_PATH},
         {"balloon", optional_argument, NULL, OPT_BALLOON},
         {"restore", required_argument, NULL, OPT_RESTORE},
+        {"incoming", required_argument, NULL, OPT_INCOMING},
         {"paused", no_argument, NULL, OPT_PAUSED},
         {"net", required_argument, NULL, OPT_NET},
         {"help", no_argument, NULL, 'h'},
@@ -237,6 +245,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                 return usage_error("bad --balloon '%s': want a size such as 128M", optarg);
             break;
         case OPT_RESTORE: o->restore = optarg; break;
+        case OPT_INCOMING: o->incoming = optarg; break;
         case OPT_PAUSED: o->paused = true; break;
         case OPT_NET: {
             struct err err;
@@ -262,9 +271,15 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     o->machine_given = o->boot.kernel_path || o->boot.initrd_path || o->boot.cmdline ||
                        o->ram_size != DEFAULT_RAM_SIZE || o->ncpus != 1 || o->virtio.ndisks ||
                        o->virtio.console || o->virtio.rng || o->virtio.balloon;
+    if (o->restore && o->incoming)
+        return usage_error("--restore and --incoming both give the machine: one of them");
     if (o->restore && (o->machine_given || o->command_argc))
         return usage_error("--restore takes the machine from the snapshot: no --kernel, --initrd, "
                            "--append, --mem, --cpus, --disk, --console, --rng or command");
+    if (o->incoming && (o->machine_given || o->command_argc))
+        return usage_error("--incoming takes the machine from the migration: no --kernel, "
+                           "--initrd, --append, --mem, --cpus, --disk, --console, --rng or "
+                           "command");
     if (strcmp(o->engine, "auto") && !engines__find(o->engine))
         return usage_error("unknown engine '%s': want auto, kvm or emu", o->engine);
     return -1;
@@ -356,16 +371,28 @@ static struct vm *restore_vm(const struct run_options *o, struct vm_config *cfg,
     *cfg = (struct vm_config){.attach_console = true};
     if (o->engine_given && strcmp(o->engine, "auto"))
         cfg->engine = engines__find(o->engine);
-    struct vm *vm = NULL;
-    if (!vm_snapshot__read_config(&io, &sc, err) && !snapshot_config__to_vm(&sc, cfg, err) &&
-        (vm = vm__create(cfg, err)) && vm_snapshot__read_rest(vm, &io, err)) {
-        vm__destroy(vm);
-        vm = NULL;
-    }
+    struct vm *vm = vm_snapshot__read(&io, cfg, &sc, NULL, NULL, err);
     close(fd);
     if (vm)
         log__msg("restored %s (%llu MiB, %s engine) in %.0f ms", o->restore,
                  (unsigned long long)(io.offset >> 20), cfg->engine->name, (now_s() - t0) * 1e3);
+    return vm;
+}
+
+/* --incoming URI: the machine a migration brings (on --engine's engine if given). */
+static struct vm *incoming_vm(const struct run_options *o, struct vm_config *cfg, struct err *err)
+{
+    static struct snapshot_config sc;
+    *cfg = (struct vm_config){.attach_console = true};
+    if (o->engine_given && strcmp(o->engine, "auto"))
+        cfg->engine = engines__find(o->engine);
+    struct vm *vm = vm_migrate__receive(o->incoming, cfg, &sc, err);
+    if (vm)
+        log__msg("migrated in on %s (%s engine)", o->incoming, cfg->engine->name);
+    else {
+        struct err why = *err;
+        err__set(err, "migration on %s failed: %s", o->incoming, why.msg);
+    }
     return vm;
 }
 
@@ -465,9 +492,9 @@ static int run_vm(struct run_options *o)
     o->virtio.vm_name = name[0] ? name : unnamed;
     struct vm *vm;
     struct vm_config cfg;
-    if (o->restore) {
+    if (o->restore || o->incoming) {
         auto_reason[0] = 0;
-        vm = restore_vm(o, &cfg, &err);
+        vm = o->restore ? restore_vm(o, &cfg, &err) : incoming_vm(o, &cfg, &err);
     } else {
         if (complete_boot_config(o, &guest, &cmdline, &err)) {
             log__msg("%s", err.msg);

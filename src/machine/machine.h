@@ -34,6 +34,7 @@ enum machine_stop_reason {
     MACHINE_STOP_POWEROFF, /* ACPI S5 (the guest's poweroff): status 0 */
     MACHINE_STOP_KILLED,   /* `strata kill`, or `strata stop` past its timeout: status 137 */
     MACHINE_STOP_SAVED,    /* ended after `strata snapshot --stop`: status 0 */
+    MACHINE_STOP_MIGRATED, /* handed over to another strata by `strata migrate`: status 0 */
 };
 
 #define EXIT_STATUS_HOST_ERROR 1

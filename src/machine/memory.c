@@ -24,6 +24,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "machine/dirty.h"
 #include "machine/layout.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -156,6 +157,9 @@ fail:
 
 void guest_memory__destroy(struct guest_memory *mem)
 {
+    guest_dirty__stop(mem);
+    free(mem->dirty_map);
+    mem->dirty_map = NULL;
     for (unsigned i = 0; i < mem->nslots; i++)
         munmap(mem->slots[i].hva, mem->slots[i].map_len);
     mem->nslots = 0;
@@ -231,6 +235,7 @@ int guest_memory__discard(struct guest_memory *mem, uint64_t gpa, uint64_t len)
         keep_split(mem, start);
         keep_split(mem, end);
     }
+    guest_dirty__mark(mem, start, end - start); /* they read as zero now */
     return 0;
 }
 

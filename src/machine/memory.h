@@ -51,6 +51,8 @@ struct guest_memory {
     bool thp;            /* slots are MADV_HUGEPAGE */
     bool merge;          /* slots are MADV_MERGEABLE */
     bool shared_backing; /* a --mem-path file, mapped shared: discard uses MADV_REMOVE */
+    uint64_t *dirty;     /* the dirty page log (dirty.h), NULL when off */
+    uint64_t *dirty_map; /* its bitmap, kept until destroy (devices may still hold it) */
 };
 
 /*

@@ -98,6 +98,9 @@ struct vcpu {
     void *engine; /* engine-private per-vCPU data */
 };
 
+/* engine_ops.dirty_log's steps. */
+enum engine_dirty_op { ENGINE_DIRTY_START, ENGINE_DIRTY_SYNC, ENGINE_DIRTY_STOP };
+
 struct engine_ops {
     const char *name;
     /* Creates the VM: memory, irqchip and timers of the engine. */
@@ -132,6 +135,14 @@ struct engine_ops {
                          struct err *err);
     int (*add_irqfd)(struct machine *m, unsigned gsi, int fd, struct err *err);
     void (*ram_written)(struct machine *m, uint64_t gpa, uint64_t len);
+    /*
+     * dirty_log (NULL: not offered; only with every vCPU paused): the
+     * engine's part of the dirty page log (machine/dirty.h), the pages its
+     * vCPUs write. START: the log is on, from now on vCPU writes reach it;
+     * SYNC: every page vCPUs wrote since START or the last SYNC is marked
+     * in the log now, and later writes will be again; STOP: tracking ends.
+     */
+    int (*dirty_log)(struct machine *m, enum engine_dirty_op op, struct err *err);
 };
 
 extern const struct engine_ops kvm_engine_ops;

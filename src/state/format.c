@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "machine/dirty.h"
 
 #define HEADER_SIZE  24
 #define SECTION_SIZE 24
@@ -50,7 +53,7 @@ static uint32_t crc(uint32_t c, const void *p, size_t n)
 static int write_all(struct state_io *io, const void *p, size_t n, struct err *err)
 {
     while (n) {
-        ssize_t w = write(io->fd, p, n);
+        ssize_t w = io->socket ? send(io->fd, p, n, MSG_NOSIGNAL) : write(io->fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -159,86 +162,123 @@ static bool page_is_zero(const uint8_t *p)
     return !memcmp(p, zero, STATE_PAGE);
 }
 
-struct run {
-    uint64_t gpa, pages;
-    const uint8_t *hva;
-};
-
-/* The runs of non-zero pages of every RAM slot (malloc'ed). */
-static struct run *find_runs(const struct guest_memory *mem, uint32_t *nruns, uint64_t *npages)
-{
-    size_t cap = 64, n = 0;
-    struct run *runs = malloc(cap * sizeof(*runs));
-    *npages = 0;
-    if (!runs)
-        return NULL;
-    for (unsigned s = 0; s < mem->nslots; s++) {
-        const struct mem_slot *slot = &mem->slots[s];
-        for (uint64_t off = 0; off < slot->size; off += STATE_PAGE) {
-            if (page_is_zero(slot->hva + off))
-                continue;
-            if (n && runs[n - 1].gpa + runs[n - 1].pages * STATE_PAGE == slot->gpa + off &&
-                runs[n - 1].hva + runs[n - 1].pages * STATE_PAGE == slot->hva + off) {
-                runs[n - 1].pages++;
-            } else {
-                if (n == cap) {
-                    struct run *r = realloc(runs, 2 * cap * sizeof(*runs));
-                    if (!r) {
-                        free(runs);
-                        return NULL;
-                    }
-                    runs = r;
-                    cap *= 2;
-                }
-                runs[n++] = (struct run){slot->gpa + off, 1, slot->hva + off};
-            }
-            (*npages)++;
-        }
-    }
-    *nruns = (uint32_t)n;
-    return runs;
-}
-
 static uint64_t padding(uint64_t offset)
 {
     return (STATE_PAGE - offset % STATE_PAGE) % STATE_PAGE;
 }
 
-int state__write_ram(struct state_io *io, const struct guest_memory *mem, uint64_t *pages_written,
-                     struct err *err)
-{
+/*
+ * One RAM section being filled: its runs (gpa with STATE_RUN_ZERO for a run
+ * of zero pages, which has no data) and the data of its other runs, copied
+ * out of guest RAM so that the checksum is of what is sent even while the
+ * guest writes on (live migration).
+ */
+struct ram_writer {
+    struct state_io *io;
+    const struct guest_memory *mem;
+    uint64_t *runs; /* gpa | flags, pages; RUNS_MAX pairs */
     uint32_t nruns;
-    uint64_t npages;
-    struct run *runs = find_runs(mem, &nruns, &npages);
-    if (!runs)
-        return err__set(err, "out of memory for the ram map");
-    size_t table = 16 + (size_t)nruns * 16;
-    uint64_t data_start = io->offset + SECTION_SIZE + table;
-    size_t pad = (size_t)padding(data_start);
-    uint8_t *head = calloc(1, table + pad);
-    if (!head) {
-        free(runs);
-        return err__set(err, "out of memory for the ram map");
-    }
-    put64(head, mem->ram_size);
+    uint8_t *head; /* the section's table and padding */
+    uint8_t *data; /* CHUNK bytes */
+    size_t used;
+    struct state_ram_stats *stats;
+};
+
+#define RUNS_MAX 4096u
+
+static int flush_section(struct ram_writer *w, struct err *err)
+{
+    if (!w->nruns)
+        return 0;
+    size_t table = 16 + (size_t)w->nruns * 16;
+    size_t pad = (size_t)padding(w->io->offset + SECTION_SIZE + table);
+    uint8_t *head = w->head;
+    memset(head, 0, table + pad);
+    put64(head, w->mem->ram_size);
     put32(head + 8, STATE_PAGE);
-    put32(head + 12, nruns);
-    for (uint32_t i = 0; i < nruns; i++) {
-        put64(head + 16 + i * 16, runs[i].gpa);
-        put64(head + 24 + i * 16, runs[i].pages);
+    put32(head + 12, w->nruns);
+    for (uint32_t i = 0; i < w->nruns; i++) {
+        put64(head + 16 + i * 16, w->runs[2 * i]);
+        put64(head + 24 + i * 16, w->runs[2 * i + 1]);
     }
-    uint32_t c = crc(0, head, table + pad);
-    for (uint32_t i = 0; i < nruns; i++)
-        c = crc(c, runs[i].hva, runs[i].pages * STATE_PAGE);
-    int rc = write_section_header(io, STATE_SECTION_RAM, table + pad + npages * STATE_PAGE, c, err);
+    uint32_t c = crc(crc(0, head, table + pad), w->data, w->used);
+    int rc = write_section_header(w->io, STATE_SECTION_RAM, table + pad + w->used, c, err) ||
+             write_all(w->io, head, table + pad, err) || write_all(w->io, w->data, w->used, err);
+    w->nruns = 0;
+    w->used = 0;
+    return rc ? -1 : 0;
+}
+
+/* Adds the page at gpa (host copy at hva) to the section; zero pages as zero runs if asked. */
+static int add_page(struct ram_writer *w, uint64_t gpa, const uint8_t *hva, bool send_zero,
+                    struct err *err)
+{
+    if (w->used == CHUNK && flush_section(w, err))
+        return -1;
+    memcpy(w->data + w->used, hva, STATE_PAGE);
+    uint64_t flags = 0;
+    if (page_is_zero(w->data + w->used)) {
+        if (!send_zero)
+            return 0;
+        flags = STATE_RUN_ZERO;
+        w->stats->zero_pages++;
+    } else {
+        w->used += STATE_PAGE;
+        w->stats->pages++;
+    }
+    uint64_t *last = w->nruns ? &w->runs[2 * (w->nruns - 1)] : NULL;
+    if (last && (last[0] & STATE_RUN_FLAGS) == flags &&
+        (last[0] & ~STATE_RUN_FLAGS) + last[1] * STATE_PAGE == gpa) {
+        last[1]++;
+        return 0;
+    }
+    if (w->nruns == RUNS_MAX) {
+        /* a full table: this page starts the next section */
+        if (!flags)
+            w->used -= STATE_PAGE;
+        if (flush_section(w, err))
+            return -1;
+        if (!flags) {
+            memcpy(w->data, hva, STATE_PAGE);
+            w->used = STATE_PAGE;
+        }
+    }
+    w->runs[2 * w->nruns] = gpa | flags;
+    w->runs[2 * w->nruns + 1] = 1;
+    w->nruns++;
+    return 0;
+}
+
+int state__write_ram(struct state_io *io, const struct guest_memory *mem, const uint64_t *pages,
+                     struct state_ram_stats *stats, struct err *err)
+{
+    struct state_ram_stats local = {0};
+    struct ram_writer w = {.io = io, .mem = mem, .stats = stats ? stats : &local};
+    w.runs = malloc(RUNS_MAX * 2 * sizeof(*w.runs));
+    w.head = malloc(16 + RUNS_MAX * 16 + STATE_PAGE);
+    w.data = malloc(CHUNK);
+    int rc = 0;
+    if (!w.runs || !w.head || !w.data)
+        rc = err__set(err, "out of memory for the ram map");
+    if (!pages) {
+        for (unsigned s = 0; !rc && s < mem->nslots; s++)
+            for (uint64_t off = 0; !rc && off < mem->slots[s].size; off += STATE_PAGE)
+                rc = add_page(&w, mem->slots[s].gpa + off, mem->slots[s].hva + off, false, err);
+    } else {
+        uint64_t words = (guest_dirty__pages(mem) + 63) / 64;
+        for (uint64_t i = 0; !rc && i < words; i++)
+            for (uint64_t v = pages[i]; !rc && v; v &= v - 1) {
+                uint64_t gpa = guest_dirty__gpa(mem, i * 64 + (uint64_t)__builtin_ctzll(v));
+                const uint8_t *hva = guest_memory__hva(mem, gpa, STATE_PAGE);
+                if (hva)
+                    rc = add_page(&w, gpa, hva, true, err);
+            }
+    }
     if (!rc)
-        rc = write_all(io, head, table + pad, err);
-    for (uint32_t i = 0; !rc && i < nruns; i++)
-        rc = write_all(io, runs[i].hva, runs[i].pages * STATE_PAGE, err);
-    free(head);
-    free(runs);
-    if (!rc && pages_written)
-        *pages_written = npages;
+        rc = flush_section(&w, err);
+    free(w.runs);
+    free(w.head);
+    free(w.data);
     return rc;
 }
 
@@ -269,7 +309,10 @@ int state__read_ram(struct state_io *io, uint64_t len, uint32_t c, const struct 
     uint64_t left = len - table - pad;
     for (uint32_t i = 0; !rc && i < nruns; i++) {
         uint64_t gpa = get64(head + 16 + i * 16), pages = get64(head + 24 + i * 16);
-        if (pages > left / STATE_PAGE || gpa % STATE_PAGE) {
+        bool zero = gpa & STATE_RUN_ZERO;
+        gpa &= ~(uint64_t)STATE_RUN_ZERO;
+        if ((!zero && pages > left / STATE_PAGE) || gpa % STATE_PAGE ||
+            pages > mem->ram_size / STATE_PAGE) {
             rc = err__set(err, "%s: corrupt ram section (run %u)", io->what, i);
             break;
         }
@@ -277,6 +320,10 @@ int state__read_ram(struct state_io *io, uint64_t len, uint32_t c, const struct 
         if (!hva) {
             rc = err__set(err, "%s: ram run %u is not in the vm's ram", io->what, i);
             break;
+        }
+        if (zero) { /* pages that held data before (a later round of a migration) */
+            memset(hva, 0, pages * STATE_PAGE);
+            continue;
         }
         /* Straight into guest RAM, in chunks so the checksum reads warm cache. */
         for (uint64_t off = 0; !rc && off < pages * STATE_PAGE; off += CHUNK) {

@@ -3,9 +3,10 @@
  * fuzz_state_stream.c - fuzz target for the snapshot file / migration
  * stream reader (src/state/format.c), in libFuzzer's form: the input is a
  * whole file (or stream) as anyone could hand to `strata run --restore`.
- * It is read the way a restore reads it, section by section, the RAM
- * section into 1 MiB of guest RAM; every outcome must be success or one
- * error line, never a read outside RAM or a sanitizer report.
+ * It goes through the one stream reader (state/stream.c) that both a
+ * restore and a migration's destination use, the RAM sections (with their
+ * zero runs) into 1 MiB of guest RAM; every outcome must be success or one
+ * error line, never a write outside RAM or a sanitizer report.
  *
  * The input goes through a pipe, as a migration stream would arrive: the
  * reader must not need to seek.
@@ -47,9 +48,35 @@ static void check_error(const struct err *err)
         abort();
 }
 
+static struct guest_memory mem;
+
+/* The board parses CONFIG with json-c and makes a VM; here RAM is a fixed 1 MiB. */
+static int on_config(void *opaque, const char *text, const struct guest_memory **m, struct err *err)
+{
+    (void)opaque;
+    (void)text;
+    (void)err;
+    *m = &mem;
+    return 0;
+}
+
+static int on_state(void *opaque, const void *blob, uint64_t len, struct err *err)
+{
+    (void)opaque;
+    (void)blob;
+    return len > (1u << 16) ? err__set(err, "fuzz: state of %llu bytes", (unsigned long long)len)
+                            : 0;
+}
+
+static int on_end(void *opaque, struct err *err)
+{
+    (void)opaque;
+    (void)err;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct guest_memory mem;
     static int ready;
     if (!ready) {
         if (guest_memory__init(&mem, 1 << 20, NULL, NULL))
@@ -66,35 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     struct state_io io = {.fd = p[0], .what = "fuzz"};
     struct err err = {{0}};
-    if (state__read_header(&io, &err)) {
+    struct state_reader reader = {.config = on_config, .state = on_state, .end = on_end};
+    if (state__read_stream(&io, &reader, &err))
         check_error(&err);
-    } else {
-        for (;;) {
-            enum state_section type;
-            uint64_t len;
-            uint32_t crc;
-            if (state__read_section(&io, &type, &len, &crc, &err)) {
-                check_error(&err);
-                break;
-            }
-            if (type == STATE_SECTION_END)
-                break;
-            int rc;
-            if (type == STATE_SECTION_RAM) {
-                rc = state__read_ram(&io, len, crc, &mem, &err);
-            } else {
-                if (len > (1u << 16))
-                    break; /* the board refuses larger config/state sections itself */
-                void *buf = malloc(len ? len : 1);
-                rc = state__read_payload(&io, buf, len, crc, &err);
-                free(buf);
-            }
-            if (rc) {
-                check_error(&err);
-                break;
-            }
-        }
-    }
     close(p[0]); /* the feeder gets EPIPE (ignored below) and ends */
     pthread_join(t, NULL);
     return 0;

@@ -160,6 +160,7 @@ struct emu_insn {
 #define TLB_INVALID 0x1ull /* entry (or this kind of access) not filled */
 #define TLB_MMIO    0x2ull /* not RAM: go to the bus */
 #define TLB_CODE    0x4ull /* (write tag) page holds decoded code: invalidate on write */
+#define TLB_CLEAN   0x8ull /* (write tag) clean in the dirty page log: mark on write (mem.c) */
 
 struct emu_tlb_entry {
     uint64_t tag_read;

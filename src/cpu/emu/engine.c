@@ -21,6 +21,7 @@
 #include "cpu/emu/msr.h"
 #include "cpu/emu/raise.h"
 #include "cpu/emu/state.h"
+#include "cpu/emu/tlb.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -159,6 +160,21 @@ static void emu_ram_written(struct machine *m, uint64_t gpa, uint64_t len)
         emu_codeshare_device_written(cpu->share, gpa, len);
 }
 
+/*
+ * engine_ops.dirty_log: the softmmu marks the log itself (mem.c, tlb.c); a
+ * step only has to flush every TLB, so that writable entries are filled
+ * again with TLB_CLEAN for the pages the log now holds clean.
+ */
+static int emu_dirty_log(struct machine *m, enum engine_dirty_op op, struct err *err)
+{
+    (void)op;
+    (void)err;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->vcpus[i].engine)
+            emu_tlb_flush_all(m->vcpus[i].engine);
+    return 0;
+}
+
 const struct engine_ops emu_engine_ops = {
     .name = "emu",
     .vm_create = emu_vm_create,
@@ -171,6 +187,7 @@ const struct engine_ops emu_engine_ops = {
     .set_irq = emu_set_irq,
     .kick = emu_kick,
     .ram_written = emu_ram_written,
+    .dirty_log = emu_dirty_log,
 };
 
 struct platform *emu__platform(struct machine *m)

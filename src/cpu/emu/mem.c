@@ -4,8 +4,8 @@
  * canonical-address checks (#GP/#SS, SDM vol. 1, 3.3.7.1), TLB fills,
  * accesses that cross a page (both pages are translated before anything
  * is written, so a fault leaves memory unchanged), MMIO through the
- * machine's bus or to the vCPU's local APIC, and writes to pages that
- * hold decoded code.
+ * machine's bus or to the vCPU's local APIC, writes to pages that
+ * hold decoded code, and first writes to pages clean in the dirty page log.
  */
 #include "cpu/emu/mem.h"
 
@@ -14,6 +14,7 @@
 #include "cpu/emu/irq.h"
 #include "cpu/emu/raise.h"
 #include "cpu/emu/tlb.h"
+#include "machine/dirty.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -40,6 +41,19 @@ int emu_mem_misaligned(struct emu_cpu *cpu, uint64_t va, unsigned acc)
     return emu_raise_err(cpu, EXC_AC, 0);
 }
 
+/*
+ * A store is coming through e: a page clean in the dirty page log is marked
+ * (before the store, within the same instruction: the log is only taken
+ * with the vCPUs paused) and its entry takes the fast path from now on.
+ */
+static void note_store(struct emu_cpu *cpu, struct emu_tlb_entry *e)
+{
+    if (unlikely(e->tag_write & TLB_CLEAN)) {
+        guest_dirty__mark(&cpu->m->mem, e->ppage, PAGE_SIZE);
+        e->tag_write &= ~TLB_CLEAN;
+    }
+}
+
 /* The TLB entry that maps va for this access, filled if needed. */
 static int translate(struct emu_cpu *cpu, uint64_t va, unsigned acc, struct emu_tlb_entry **pe)
 {
@@ -48,11 +62,14 @@ static int translate(struct emu_cpu *cpu, uint64_t va, unsigned acc, struct emu_
     unsigned idx = (acc & ACC_SYS) ? MMU_SUPERVISOR : cpu->mmu_idx;
     struct emu_tlb_entry *e = tlb_entry(cpu, idx, va);
     uint64_t tag = entry_tag(e, acc & ACC_KIND);
-    if (!(tag & TLB_INVALID) && (tag & PAGE_MASK) == (va & PAGE_MASK)) {
+    int st = EMU_NEXT;
+    if (!(tag & TLB_INVALID) && (tag & PAGE_MASK) == (va & PAGE_MASK))
         *pe = e;
-        return EMU_NEXT;
-    }
-    return emu_tlb_fill(cpu, idx, va, acc & ACC_KIND, pe);
+    else
+        st = emu_tlb_fill(cpu, idx, va, acc & ACC_KIND, pe);
+    if (st == EMU_NEXT && (acc & ACC_KIND) == ACC_WRITE)
+        note_store(cpu, *pe);
+    return st;
 }
 
 /* The vCPU's own xAPIC page (docs/platform.md, "The xAPIC page"), else the MMIO bus. */

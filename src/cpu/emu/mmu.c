@@ -18,6 +18,7 @@
 
 #include "cpu/emu/mem.h"
 #include "cpu/emu/raise.h"
+#include "machine/dirty.h"
 #include "machine/machine.h"
 
 #define PTE_P         0x1ull
@@ -108,6 +109,10 @@ retry:;
     if (!update32(pdep, pde, pde | PTE_A | (large ? d : 0)) ||
         (!large && !update32(ptep, pte, pte | PTE_A | d)))
         goto retry; /* an entry changed under us: walk again */
+    if (pde != (pde | PTE_A | (large ? d : 0)))
+        guest_dirty__mark_host(mem, pdep, 4);
+    if (!large && pte != (pte | PTE_A | d))
+        guest_dirty__mark_host(mem, ptep, 4);
     uint64_t ppage =
         large ? (pde & PDE32_4M_ADDR) | ((uint64_t)((pde >> 13) & 0xff) << 32) | (va & 0x3ff000)
               : pte & PDE32_ADDR;
@@ -184,6 +189,8 @@ retry:
             !__atomic_compare_exchange_n(entries[l], &seen[l], want, false, __ATOMIC_ACQ_REL,
                                          __ATOMIC_ACQUIRE))
             goto retry; /* the entry changed under us: walk again */
+        if (want != seen[l] && entries[l])
+            guest_dirty__mark_host(&cpu->m->mem, entries[l], 8); /* A/D set: live migration */
     }
 
     uint64_t page_bytes = 1ull << (12 + 9 * level);

@@ -13,11 +13,17 @@
  * filled from a large page remember its size, so that INVLPG drops exactly
  * the entries of the page it names (SDM 4.10.4.1: "all TLB entries for the
  * page"), not the whole TLB.
+ *
+ * While the dirty page log is on (machine/dirty.h, live migration), a
+ * writable entry for a page that is clean in the log carries TLB_CLEAN
+ * in its write tag: the first store takes the slow path, which marks the
+ * page and clears the flag (mem.c). Re-arming the log flushes the TLB.
  */
 #include "cpu/emu/tlb.h"
 #include "cpu/emu/codecache.h"
 #include "cpu/emu/mem.h"
 #include "cpu/emu/mmu.h"
+#include "machine/dirty.h"
 #include "machine/machine.h"
 
 static void invalidate(struct emu_tlb_entry *e)
@@ -42,6 +48,8 @@ static void fill_entry(struct emu_cpu *cpu, struct emu_tlb_entry *e, uint64_t vp
     e->tag_write = write_ok ? vpage | flags : TLB_INVALID;
     if (write_ok && host && emu_code_page_has_code(cpu, ppage))
         e->tag_write |= TLB_CODE;
+    if (write_ok && host && !guest_dirty__test(&cpu->m->mem, ppage))
+        e->tag_write |= TLB_CLEAN;
     e->tag_exec = exec_ok ? vpage | flags : TLB_INVALID;
     e->addend = host ? (uintptr_t)host - vpage : 0;
     e->ppage = ppage;

@@ -166,4 +166,5 @@ const struct engine_ops kvm_engine_ops = {
     .kick = kvm_vcpu__kick,
     .add_ioeventfd = kvm_eventfd__add_ioeventfd,
     .add_irqfd = kvm_eventfd__add_irqfd,
+    .dirty_log = kvm_dirty__log,
 };

@@ -72,6 +72,9 @@ int kvm_eventfd__add_ioeventfd(struct machine *m, uint64_t gpa, unsigned len, ui
                                int fd, struct err *err);
 int kvm_eventfd__add_irqfd(struct machine *m, unsigned gsi, int fd, struct err *err);
 
+/* dirty.c: engine_ops.dirty_log (KVM_MEM_LOG_DIRTY_PAGES, KVM_GET_DIRTY_LOG). */
+int kvm_dirty__log(struct machine *m, enum engine_dirty_op op, struct err *err);
+
 /* exit.c: handles one KVM_RUN exit; false when the vCPU must stop running. */
 bool kvm_exit__handle(struct vcpu *v);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "devices/virtio/virtio.h"
+#include "machine/dirty.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -137,14 +138,18 @@ bool virtio__pop(struct virtio_dev *vd, unsigned q, struct virtq_chain *chain)
     return r == VIRTQ_GOT_CHAIN;
 }
 
+/*
+ * The device is done writing the chain (`written` bytes, it says): the
+ * engine drops code cached there, and the dirty page log marks every
+ * writable buffer whole (a device's count is not trusted to be the extent).
+ */
 static void note_dma(struct virtio_dev *vd, const struct virtq_chain *chain, uint32_t written)
 {
     void (*ram_written)(struct machine *, uint64_t, uint64_t) = vd->machine->engine->ram_written;
-    if (!ram_written)
-        return;
-    for (unsigned k = chain->nreadable; k < chain->nbufs && written; k++) {
+    for (unsigned k = chain->nreadable; k < chain->nbufs; k++) {
         uint32_t n = chain->bufs[k].len < written ? chain->bufs[k].len : written;
-        if (n)
+        guest_dirty__mark(&vd->machine->mem, chain->bufs[k].gpa, chain->bufs[k].len);
+        if (n && ram_written)
             ram_written(vd->machine, chain->bufs[k].gpa, n);
         written -= n;
     }

@@ -19,6 +19,8 @@
 
 #include <string.h>
 
+#include "machine/dirty.h"
+
 #define DESC_SIZE      16
 #define AVAIL_IDX_OFF  2
 #define AVAIL_RING_OFF 4
@@ -241,6 +243,7 @@ static void set_avail_event(struct virtq *q)
 {
     store16(q->used + USED_RING_OFF + (size_t)USED_ELEM_SIZE * q->num, q->last_avail_idx);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    guest_dirty__mark(q->mem, q->used_gpa, used_size(q->num));
 }
 
 static enum virtq_pop_result pop_locked(struct virtq *q, struct virtq_chain *chain,
@@ -297,6 +300,7 @@ bool virtq__push_many(struct virtq *q, const uint16_t *heads, const uint32_t *wr
     /* One index update: the driver sees all n elements at once. */
     __atomic_store_n((uint16_t *)(q->used + USED_IDX_OFF), q->used_idx, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    guest_dirty__mark(q->mem, q->used_gpa, used_size(q->num)); /* for live migration */
 
     bool notify;
     if (q->event_idx) {
