@@ -160,6 +160,8 @@ static int precopy(struct sender *s, unsigned downtime_ms, struct migrate_stats 
     for (unsigned round = 1;; round++) {
         uint64_t pages = 0;
         pause_vm(s);
+        if (machine__stopped(&s->vm->machine))
+            return err__set(err, "the vm ended during the migration");
         if (take_dirty(s, &pages, err))
             return -1;
         double bw = st->bandwidth_mbs > 0 ? st->bandwidth_mbs : 100.0; /* MB/s */
@@ -179,9 +181,6 @@ int vm_migrate__send(struct vm *vm, const struct snapshot_config *sc, const char
                      unsigned downtime_ms, bool paused, struct migrate_stats *st, struct err *err)
 {
     memset(st, 0, sizeof(*st));
-    if (vm->virtio.nnics || vm->virtio.balloon)
-        return err__set(err, "a vm with NICs or a balloon cannot be migrated (the stream does "
-                             "not carry them yet)");
     double t0 = now_ms();
     struct sender s = {
         .vm = vm,

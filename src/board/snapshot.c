@@ -15,11 +15,15 @@
 int snapshot_config__from(struct snapshot_config *sc, const struct vm_config *cfg, struct err *err)
 {
     memset(sc, 0, sizeof(*sc));
+    if (cfg->virtio.nnics)
+        return err__set(err, "a vm with NICs cannot be saved or migrated yet (its receive path "
+                             "does not stop for a save)");
     snprintf(sc->engine, sizeof(sc->engine), "%s", cfg->engine->name);
     sc->ncpus = cfg->ncpus;
     sc->ram_size = cfg->ram_size;
     sc->console = cfg->virtio.console;
     sc->rng = cfg->virtio.rng;
+    sc->balloon = cfg->virtio.balloon;
     sc->ndisks = cfg->virtio.ndisks;
     for (unsigned i = 0; i < cfg->virtio.ndisks; i++) {
         const struct block_options *b = &cfg->virtio.disks[i].image;
@@ -40,6 +44,7 @@ static char *config_json(const struct snapshot_config *sc)
     json_object_object_add(o, "memory", json_object_new_int64((int64_t)sc->ram_size));
     json_object_object_add(o, "console", json_object_new_boolean(sc->console));
     json_object_object_add(o, "rng", json_object_new_boolean(sc->rng));
+    json_object_object_add(o, "balloon", json_object_new_boolean(sc->balloon));
     struct json_object *disks = json_object_new_array();
     for (unsigned i = 0; i < sc->ndisks; i++) {
         struct json_object *d = json_object_new_object();
@@ -143,6 +148,7 @@ static int parse_config(const char *text, struct snapshot_config *sc, const char
     sc->ram_size = (uint64_t)mem;
     sc->console = get_bool(o, "console");
     sc->rng = get_bool(o, "rng");
+    sc->balloon = get_bool(o, "balloon");
     sc->ndisks = (unsigned)json_object_array_length(disks);
     for (unsigned i = 0; i < sc->ndisks; i++) {
         struct json_object *d = json_object_array_get_idx(disks, i);
@@ -169,6 +175,7 @@ int snapshot_config__to_vm(const struct snapshot_config *sc, struct vm_config *c
     cfg->ram_size = sc->ram_size;
     cfg->virtio.console = sc->console;
     cfg->virtio.rng = sc->rng;
+    cfg->virtio.balloon = sc->balloon; /* its target comes with its state */
     cfg->virtio.ndisks = sc->ndisks;
     for (unsigned i = 0; i < sc->ndisks; i++) {
         struct stat st;

@@ -4,7 +4,9 @@
  * docs/snapshot.md): what it is made of (the CONFIG section: engine, vCPUs,
  * RAM size, disks with their sizes, virtio console and rng), every vCPU's
  * engine-neutral state and every device's (STATE: struct vm_state as
- * vm__save fills it) and guest RAM, sparse (RAM). The same functions write
+ * vm__save fills it) and guest RAM, sparse (RAM). The balloon is recorded
+ * (its target and size are in its state); a VM with NICs is refused: its
+ * receive path does not stop for a save yet. The same functions write
  * a file and a migration stream.
  */
 #ifndef STRATA_BOARD_SNAPSHOT_H
@@ -27,7 +29,7 @@ struct snapshot_config {
         bool readonly;
         uint64_t size;
     } disks[VIRTIO_MAX_DEVICES];
-    bool console, rng;
+    bool console, rng, balloon;
 };
 
 struct snapshot_stats {
@@ -35,7 +37,7 @@ struct snapshot_stats {
     uint64_t ram_pages; /* non-zero pages written */
 };
 
-/* Fills *sc from a VM's configuration (disk paths made absolute, sizes read). */
+/* Fills *sc from a VM's configuration (disk paths made absolute, sizes read); NICs are refused. */
 int snapshot_config__from(struct snapshot_config *sc, const struct vm_config *cfg, struct err *err);
 
 /* With the VM paused: header, CONFIG, STATE, RAM, END. */

@@ -3,8 +3,10 @@
 # migrate.sh STRATA GUESTS_DIR GUESTDIR MEMDIRTY CASE - live migration
 # (issue 13) between two strata processes over loopback, each test in its
 # own runtime directory:
-#   counter   the counter guest on emu goes to another strata: the count
-#             goes on there from where it was; the source ends
+#   counter   the counter guest on emu with a balloon goes to another
+#             strata: the count goes on there from where it was, the
+#             balloon keeps its target; the source ends. A VM with a NIC is
+#             refused and runs on
 #   linux     the default guest on emu (256 MiB) runs memdirty (writes 64 MiB
 #             with a new pattern each pass, reads it back and checksums it)
 #             and is migrated in its second pass: the workload finishes on
@@ -96,7 +98,8 @@ check_done() { # FILE PASSES: the workload's last line has the host's checksum a
 
 case $case in
 counter)
-    "$strata" run --engine emu --kernel "$guests/counter.elf" --name c --detach >/dev/null
+    "$strata" run --engine emu --kernel "$guests/counter.elf" --balloon=64M --name c --detach \
+        >/dev/null
     for _ in $(seq 100); do n=$(last_count c); [[ -n $n && $n -ge 3 ]] && break; sleep 0.3; done
     start_dest d
     "$strata" migrate c "tcp:127.0.0.1:$port" | tee "$tmp/out"
@@ -109,7 +112,17 @@ counter)
     echo "the destination's first count: $n"
     (( n > 3 )) || fail "the count restarted at $n"
     "$strata" info d | grep -Eq '^state +running' || fail "d is not running"
+    "$strata" info d --json | python3 -c 'import json,sys; b=json.load(sys.stdin)["balloon"]; assert b["target"]==64<<20, b' ||
+        fail "the balloon did not come along with its target"
     "$strata" kill d
+    # A vm with a NIC is refused before anything is sent, and runs on.
+    "$strata" run --engine emu --kernel "$guests/counter.elf" --net user --name n --detach >/dev/null
+    status=0
+    "$strata" migrate n "tcp:127.0.0.1:$port" 2>"$tmp/err" || status=$?
+    cat "$tmp/err"
+    [[ $status != 0 ]] && grep -q 'NICs cannot be saved or migrated' "$tmp/err" || fail "a NIC was not refused"
+    "$strata" info n | grep -Eq '^state +running' || fail "n is not running"
+    "$strata" kill n
     ;;
 linux)
     passes=5
