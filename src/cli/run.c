@@ -388,10 +388,10 @@ static struct vm *incoming_vm(const struct run_options *o, struct vm_config *cfg
         cfg->engine = engines__find(o->engine);
     struct vm *vm = vm_migrate__receive(o->incoming, cfg, &sc, err);
     if (vm)
-        log__msg("migrated in on %s (%s engine)", o->incoming, cfg->engine->name);
+        log__msg("migrated in (%s engine)", cfg->engine->name);
     else {
         struct err why = *err;
-        err__set(err, "migration on %s failed: %s", o->incoming, why.msg);
+        err__set(err, "incoming migration failed: %s", why.msg);
     }
     return vm;
 }

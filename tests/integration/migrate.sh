@@ -160,7 +160,7 @@ cut)
     wait_status dst 60
     cat "$tmp/dst.err"
     [[ $status != 0 ]] || fail "the destination of a cut migration ended with 0"
-    grep -q 'migration on tcp:127.0.0.1:0 failed: ' "$tmp/dst.err" || fail "the destination said nothing"
+    grep -q 'incoming migration failed: ' "$tmp/dst.err" || fail "the destination said nothing"
     "$strata" ls | grep -q '^dst ' && fail "a half vm is left on the destination"
     "$strata" info src | grep -Eq '^state +running' || fail "the source is not running"
     wait_status src 900
