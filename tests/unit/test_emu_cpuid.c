@@ -5,7 +5,9 @@
  * vendor and the leaves that describe the local APIC and the timers (SDM
  * vol. 2, CPUID leaves 01H, 06H, 07H, 15H, 16H), IA32_BIOS_SIGN_ID, which
  * Linux writes and reads on every Intel CPU to learn the microcode revision,
- * and IA32_TSC_ADJUST, which moves with the TSC (SDM vol. 3B, 18.17.3).
+ * IA32_TSC_ADJUST, which moves with the TSC (SDM vol. 3B, 18.17.3), and
+ * IA32_ARCH_CAPABILITIES, whose "not affected" bits spare the guest
+ * mitigations that cannot protect it here (page-table isolation first).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,12 +120,44 @@ static void tsc_adjust_moves_with_the_tsc(void **state)
     assert_true(t1 >= t0 && t1 - t0 < 1000000000ull);
 }
 
+/* cpuid.7.0:EDX[29] says the MSR exists; rdmsr 0x10a reads it; wrmsr 0x10a is refused. */
+static void arch_capabilities_say_not_affected(void **state)
+{
+    struct emu_fixture *f = *state;
+    uint32_t r[4];
+    emu_cpuid(f->m.vcpus[0].engine, 7, 0, r);
+    assert_true(r[3] & (1u << 29));
+    static const uint8_t code[] = {
+        0xb9, 0x0a, 0x01, 0x00, 0x00, /* mov ecx, 0x10a */
+        0x0f, 0x32,                   /* rdmsr */
+    };
+    fix_code(f, FIX_CODE, code, sizeof(code));
+    struct emu_stop_info info = fix_run(f, FIX_CODE + sizeof(code), 10);
+    assert_int_equal(info.reason, EMU_STOP_RIP);
+    uint64_t caps = (f->st.gpr[CPU_RDX] << 32) | (uint32_t)f->st.gpr[CPU_RAX];
+    assert_true(caps & (1ull << 0));  /* RDCL_NO: no page-table isolation */
+    assert_true(caps & (1ull << 5));  /* MDS_NO: no VERW at every kernel exit */
+    assert_true(caps & (1ull << 62)); /* ITS_NO: no return thunks */
+    assert_false(caps & (1ull << 1)); /* no enhanced IBRS: there is no IA32_SPEC_CTRL */
+    assert_false(caps & (1ull << 7)); /* no TSX control MSR */
+    static const uint8_t write[] = {
+        0xb9, 0x0a, 0x01, 0x00, 0x00, /* mov ecx, 0x10a */
+        0x0f, 0x30,                   /* wrmsr */
+    };
+    fix_code(f, FIX_CODE + 0x100, write, sizeof(write));
+    f->st.rip = FIX_CODE + 0x100;
+    info = fix_run(f, FIX_CODE + 0x100 + sizeof(write), 10);
+    assert_int_equal(info.reason, EMU_STOP_EXCEPTION);
+    assert_int_equal(info.vector, 13);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cpuid_describes_the_apic_and_the_timers, setup, teardown),
         cmocka_unit_test_setup_teardown(microcode_revision_reads_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(tsc_adjust_moves_with_the_tsc, setup, teardown),
+        cmocka_unit_test_setup_teardown(arch_capabilities_say_not_affected, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

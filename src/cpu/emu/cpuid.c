@@ -29,6 +29,8 @@
 #define F7B                                         \
     (BIT(1) /*IA32_TSC_ADJUST*/ | BIT(3) /*BMI1*/ | \
      BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/)
+/* Leaf 7.0 EDX */
+#define F7D (BIT(29) /*IA32_ARCH_CAPABILITIES*/)
 /* Leaf 0x80000001 ECX / EDX */
 #define X1C (BIT(0) /*LAHF/SAHF in 64-bit mode*/ | BIT(5) /*LZCNT*/)
 #define X1D                                                                                \
@@ -61,8 +63,10 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
         break;
     case 6: /* thermal and power management: only ARAT */ out[0] = BIT(2); break;
     case 7:
-        if (subleaf == 0)
+        if (subleaf == 0) {
             out[1] = F7B;
+            out[3] = F7D;
+        }
         break;
     case 0x15: /* TSC = crystal * EBX / EAX; the crystal is the LAPIC timer's input clock */
         out[0] = 1;

@@ -3,8 +3,8 @@
  * msr.c - the model-specific registers the engine implements (SDM vol. 4,
  * tables 2-2 and 2-x "architectural MSRs"; EFER and the SYSCALL MSRs from
  * vol. 3A, 5.8.8): EFER, STAR/LSTAR/CSTAR/SFMASK, FS/GS/KERNEL_GS base,
- * TSC, TSC_ADJUST and TSC_AUX, PAT, the SYSENTER triple, MISC_ENABLE and BIOS_SIGN_ID
- * (the microcode revision: none); the LAPIC's
+ * TSC, TSC_ADJUST and TSC_AUX, PAT, the SYSENTER triple, MISC_ENABLE, BIOS_SIGN_ID
+ * (the microcode revision: none) and ARCH_CAPABILITIES (read-only); the LAPIC's
  * (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC) go to irq.c.
  * Anything else raises #GP(0) with a rate-limited log line, as on a CPU
  * that does not have it.
@@ -38,6 +38,27 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+/*
+ * IA32_ARCH_CAPABILITIES (SDM vol. 4, table 2-2; Intel's "affected
+ * processors" guidance): the CPU is not affected by the transient-execution
+ * issues whose guest-side mitigations cost the most and protect nothing
+ * here. RDCL_NO (Meltdown): a guest access is checked against the page
+ * tables before any host address exists (per-privilege TLBs, mmu.c), so a
+ * supervisor page is never read for user code, even transiently; without
+ * it Linux isolates its page tables and reloads CR3, flushing this TLB, on
+ * every entry and exit. MDS_NO, TAA_NO, SBDR_SSDP_NO, FBSDP_NO, PSDP_NO,
+ * GDS_NO, RFDS_NO: the buffers they name are the host's, which the guest's
+ * VERW (a segment check here) cannot clear. ITS_NO: the guest's aligned
+ * return and indirect-branch thunks do not decide where the host branches.
+ * PSCHANGE_MC_NO and SKIP_L1DFL_VMENTRY concern nested VMX, which the model
+ * lacks (KVM sets both for every guest).
+ */
+#define ARCH_CAPABILITIES                                                                \
+    (1ull << 0 /*RDCL_NO*/ | 1ull << 3 /*SKIP_L1DFL_VMENTRY*/ | 1ull << 5 /*MDS_NO*/ |   \
+     1ull << 6 /*PSCHANGE_MC_NO*/ | 1ull << 8 /*TAA_NO*/ | 1ull << 13 /*SBDR_SSDP_NO*/ | \
+     1ull << 14 /*FBSDP_NO*/ | 1ull << 15 /*PSDP_NO*/ | 1ull << 26 /*GDS_NO*/ |          \
+     1ull << 27 /*RFDS_NO*/ | 1ull << 62 /*ITS_NO*/)
+
 #define NO_APIC_PAGE UINT64_MAX
 
 void emu_msr_refresh_apic_page(struct emu_cpu *cpu)
@@ -70,6 +91,7 @@ int emu_msr_read(struct emu_cpu *cpu, uint32_t index, uint64_t *value)
     case MSR_TSC: *value = emu_tsc(cpu); break;
     case MSR_TSC_ADJUST: *value = cpu->msr.tsc_adjust; break;
     case MSR_BIOS_SIGN_ID: *value = 0; break; /* no microcode update loaded */
+    case MSR_ARCH_CAPS: *value = ARCH_CAPABILITIES; break;
     case MSR_SYSENTER_CS: *value = cpu->msr.sysenter_cs; break;
     case MSR_SYSENTER_ESP: *value = cpu->msr.sysenter_esp; break;
     case MSR_SYSENTER_EIP: *value = cpu->msr.sysenter_eip; break;

@@ -12,6 +12,7 @@
 #define MSR_TSC            0x10u
 #define MSR_TSC_ADJUST     0x3bu
 #define MSR_BIOS_SIGN_ID   0x8bu
+#define MSR_ARCH_CAPS      0x10au
 #define MSR_SYSENTER_CS    0x174u
 #define MSR_SYSENTER_ESP   0x175u
 #define MSR_SYSENTER_EIP   0x176u
