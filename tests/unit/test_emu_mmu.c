@@ -3,7 +3,8 @@
  * test_emu_mmu.c - the emu engine's MMU: 4-level walks with 4 KiB, 2 MiB
  * and 1 GiB pages, accessed/dirty bits, #PF error codes (SDM vol. 3A, 4.7)
  * for not-present, U/S, R/W with CR0.WP, NX and reserved-bit faults, TLB
- * invalidation by INVLPG and CR3 with and without global pages, page-
+ * invalidation by INVLPG and CR3 with and without global pages (for data
+ * and for decoded code), page-
  * crossing writes, self-modifying code and MMIO through the bus.
  */
 #include <setjmp.h>
@@ -258,6 +259,37 @@ static void cr3_reload_keeps_global_pages(void **state)
     }
 }
 
+/*
+ * Code behind a CR3 load: a non-global page remapped and CR3 reloaded runs
+ * the new page's code (decoded blocks found by address are dropped with the
+ * translation); a global one keeps the old translation, code included.
+ */
+static void cr3_reload_and_decoded_code(void **state)
+{
+    struct emu_fixture *f = *state;
+    const uint64_t x = FIX_DATA + 0x4000, a = x, b = x + 0x1000;
+    const uint8_t ret_a[] = {0xb8, LE32(0xa), 0xc3}, ret_b[] = {0xb8, LE32(0xb), 0xc3};
+    fix_code(f, a, ret_a, sizeof(ret_a)); /* mov eax, 0xa; ret */
+    fix_code(f, b, ret_b, sizeof(ret_b)); /* mov eax, 0xb; ret */
+    uint32_t pte_va = (uint32_t)(FIX_PT + (x >> 12) * 8);
+    for (int global = 0; global < 2; global++) {
+        *fix_pte(f, x) = a | PTE_P | PTE_W | (global ? PTE_G : 0);
+        f->st.cr4 |= 0x80; /* PGE */
+        struct code c = {0};
+        EMIT(&c, 0x48, 0xbe, LE64(x)); /* mov rsi, x */
+        EMIT(&c, 0xff, 0xd6);          /* call rsi */
+        EMIT(&c, 0x49, 0x89, 0xc0);    /* mov r8, rax */
+        store_imm_abs(&c, pte_va, (uint32_t)b | PTE_P | PTE_W | (global ? PTE_G : 0));
+        EMIT(&c, 0x0f, 0x20, 0xda); /* mov rdx, cr3 */
+        EMIT(&c, 0x0f, 0x22, 0xda); /* mov cr3, rdx */
+        EMIT(&c, 0xff, 0xd6);       /* call rsi */
+        struct emu_stop_info info = run_code(f, &c, false);
+        assert_int_equal(info.reason, EMU_STOP_RIP);
+        assert_int_equal(f->st.gpr[CPU_R8], 0xa);
+        assert_int_equal(f->st.gpr[CPU_RAX], global ? 0xa : 0xb);
+    }
+}
+
 static void page_crossing_write_is_all_or_nothing(void **state)
 {
     struct emu_fixture *f = *state;
@@ -341,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(large_page_invlpg, setup, teardown),
         cmocka_unit_test_setup_teardown(tlb_invalidation, setup, teardown),
         cmocka_unit_test_setup_teardown(cr3_reload_keeps_global_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(cr3_reload_and_decoded_code, setup, teardown),
         cmocka_unit_test_setup_teardown(page_crossing_write_is_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(self_modifying_code, setup, teardown),
         cmocka_unit_test_setup_teardown(mmio_through_the_bus, setup, teardown),

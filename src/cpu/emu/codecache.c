@@ -2,7 +2,10 @@
 /*
  * codecache.c - the decoded-block cache (see codecache.h): an arena of
  * blocks, a hash by physical address, per-page block lists for
- * invalidation, and the RIP-keyed jump cache. When the arena fills up,
+ * invalidation, and the RIP-keyed jump cache, whose slots filled through
+ * non-global translations are listed so that a CR3 load drops only them
+ * (the kernel's blocks stay findable across context switches and the
+ * temporary mm of text patching). When the arena fills up,
  * everything is dropped and decoding starts over (QEMU's tb_flush).
  * Which pages hold code is shared with the other vCPUs through the
  * holders hooks (codecache.h) that codeshare.c installs: a block from a
@@ -26,11 +29,13 @@
 #include "cpu/emu/mem.h"
 #include "cpu/emu/tlb.h"
 
-#define ARENA_SIZE      (64ull << 20)
-#define BLOCK_HASH_BITS 16
-#define PAGE_HASH_BITS  12
-#define TRIM_MIN_BYTES  (2ull << 20)
-#define TRIM_AGE_NS     (30ull * 1000000000)
+#define ARENA_SIZE        (64ull << 20)
+#define BLOCK_HASH_BITS   16
+#define PAGE_HASH_BITS    12
+#define TRIM_MIN_BYTES    (2ull << 20)
+#define TRIM_AGE_NS       (30ull * 1000000000)
+/* listed jump-cache slots; past this many a CR3 load empties the whole jump cache */
+#define JMP_NONGLOBAL_MAX 256
 
 struct code_page {
     uint64_t ppage;
@@ -46,6 +51,10 @@ struct emu_code_cache {
     size_t used;
     uint64_t trimmed_ns; /* the last trim, or the first halt (emu_code_trim_idle) */
     const struct emu_code_holders *holders; /* NULL: this vCPU alone */
+    /* jump-cache slots (mmu index << JMP_CACHE_BITS | slot) filled through a
+       non-global translation since the jump cache was last emptied */
+    uint16_t nonglobal[JMP_NONGLOBAL_MAX];
+    unsigned nnonglobal; /* JMP_NONGLOBAL_MAX + 1: more than were listed */
 };
 
 static unsigned block_hash(uint64_t paddr)
@@ -85,6 +94,40 @@ void emu_code_destroy(struct emu_cpu *cpu)
 void emu_code_flush_jmp_cache(struct emu_cpu *cpu)
 {
     memset(&cpu->code->hot, 0, sizeof(cpu->code->hot));
+    cpu->code->nnonglobal = 0;
+}
+
+void emu_code_flush_jmp_nonglobal(struct emu_cpu *cpu)
+{
+    struct emu_code_cache *c = cpu->code;
+    if (c->nnonglobal > JMP_NONGLOBAL_MAX) {
+        emu_code_flush_jmp_cache(cpu);
+        return;
+    }
+    const unsigned mask = (1u << JMP_CACHE_BITS) - 1;
+    for (unsigned k = 0; k < c->nnonglobal; k++)
+        c->hot.jmp[c->nonglobal[k] >> JMP_CACHE_BITS][c->nonglobal[k] & mask] = NULL;
+    c->nnonglobal = 0;
+}
+
+/* Whether the translations the block at linear pc was fetched through are global. */
+static bool fetched_global(struct emu_cpu *cpu, const struct emu_block *b, uint64_t pc)
+{
+    if (!tlb_entry(cpu, cpu->mmu_idx, pc)->global)
+        return false;
+    return b->ppage2 == ~0ull || tlb_entry(cpu, cpu->mmu_idx, (pc | ~PAGE_MASK) + 1)->global;
+}
+
+static void jmp_insert(struct emu_cpu *cpu, struct emu_block *b, uint64_t pc)
+{
+    struct emu_code_cache *c = cpu->code;
+    unsigned slot = jmp_hash(b->vaddr);
+    c->hot.jmp[cpu->mmu_idx][slot] = b;
+    if (fetched_global(cpu, b, pc) || c->nnonglobal > JMP_NONGLOBAL_MAX)
+        return;
+    if (c->nnonglobal < JMP_NONGLOBAL_MAX)
+        c->nonglobal[c->nnonglobal] = (uint16_t)(cpu->mmu_idx << JMP_CACHE_BITS | slot);
+    c->nnonglobal++;
 }
 
 void emu_code_set_holders(struct emu_cpu *cpu, const struct emu_code_holders *holders)
@@ -159,11 +202,19 @@ bool emu_code_page_has_code(struct emu_cpu *cpu, uint64_t ppage)
     return p && p->blocks;
 }
 
+/*
+ * A dead block leaves the hash and its jump-cache slots: emu_code_block()
+ * finds a block only at jmp_hash(b->vaddr), and a dead block's vaddr no
+ * longer changes, so other slots that still point to it never match.
+ */
 static void kill_block(struct emu_code_cache *c, struct emu_block *b)
 {
     if (b->dead)
         return;
     b->dead = true;
+    for (unsigned idx = 0; idx < EMU_NR_MMU; idx++)
+        if (c->hot.jmp[idx][jmp_hash(b->vaddr)] == b)
+            c->hot.jmp[idx][jmp_hash(b->vaddr)] = NULL;
     for (unsigned k = 0; k <= b->ninsns; k++)
         b->insns[k].fn = emu_op_restart;
     for (struct emu_block **pp = &c->hash[block_hash(b->paddr)]; *pp; pp = &(*pp)->hash_next)
@@ -188,7 +239,6 @@ void emu_code_invalidate_page(struct emu_cpu *cpu, uint64_t ppage)
         p->blocks = NULL;
     }
     release_page(cpu, ppage);
-    emu_code_flush_jmp_cache(cpu);
 }
 
 static int add_to_page(struct emu_cpu *cpu, struct emu_block *b, uint64_t ppage, unsigned link)
@@ -324,6 +374,6 @@ struct emu_block *emu_code_lookup(struct emu_cpu *cpu)
     }
     b->vaddr = rip;
     if (cache)
-        c->hot.jmp[cpu->mmu_idx][jmp_hash(rip)] = b;
+        jmp_insert(cpu, b, pc);
     return b;
 }

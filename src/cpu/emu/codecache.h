@@ -94,6 +94,8 @@ bool emu_code_page_has_code(struct emu_cpu *cpu, uint64_t ppage);
 /* A write hit ppage: kill its blocks. */
 void emu_code_invalidate_page(struct emu_cpu *cpu, uint64_t ppage);
 void emu_code_flush_jmp_cache(struct emu_cpu *cpu);
+/* A CR3 load: drops the jump-cache entries reached through non-global translations. */
+void emu_code_flush_jmp_nonglobal(struct emu_cpu *cpu);
 /* Drops every block (decoding mode change, or the arena is full). */
 void emu_code_flush_all(struct emu_cpu *cpu);
 /* The vCPU is about to halt at now_ns: empties a large, old cache (codecache.c). */

@@ -4,7 +4,8 @@
  * invalidations the architecture asks for (SDM vol. 3A, 4.10.4): MOV CR3
  * (all but global pages when CR4.PGE), INVLPG, and paging-mode changes.
  * Every invalidation also drops the virtual-address jump cache of decoded
- * blocks, which relies on the translations the TLB held.
+ * blocks, which relies on the translations the TLB held (a CR3 load only
+ * its entries reached through non-global translations, as for the TLB).
  *
  * Large pages (2 MiB, 4 MiB, 1 GiB) are not split into walks: the first
  * miss in a 2 MiB piece of one walks and, when that piece is contiguous
@@ -134,7 +135,7 @@ void emu_tlb_flush_nonglobal(struct emu_cpu *cpu)
         for (unsigned k = 0; k < TLB_LARGE_ENTRIES; k++)
             if (!cpu->tlb_large[idx][k].global)
                 cpu->tlb_large[idx][k].vbase = TLB_INVALID;
-    emu_code_flush_jmp_cache(cpu);
+    emu_code_flush_jmp_nonglobal(cpu);
 }
 
 /* The page e maps, if any: its tags are invalid or hold the virtual page. */
