@@ -3,7 +3,10 @@
  * ct_create.c - `strata ct create`: options to a config.json (the defaults of
  * ct/spec_default.c plus the limits, volumes and network asked for), an
  * unpacked --image, and the container created under a monitor process that
- * stays as its parent (ct/monitor.c) with its console pty.
+ * stays as its parent (ct/monitor.c) with its console pty. --net NETWORK
+ * puts eth0 on a `strata net` network as a VM's NIC is (net/network.h), with
+ * an address the network reserves for it (net/ipam.c). The monitor also
+ * serves the container's control socket (ct_serve.c) while the init runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +25,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "api/registry.h"
 #include "cli/ct_cli.h"
+#include "cli/ct_serve.h"
 #include "ct/console.h"
 #include "ct/container.h"
 #include "ct/fmt.h"
@@ -31,24 +36,60 @@
 #include "ct/spec_default.h"
 #include "ct/state.h"
 #include "ct/veth.h"
+#include "net/net.h"
+#include "net/network.h"
 #include "util/parse.h"
 
 #define MAX_VOLUMES 32
 
 struct net_plan {
-    const char *bridge; /* --net bridge:NAME */
-    const char *cidr;   /* --ip */
+    const char *bridge;  /* --net bridge:NAME */
+    const char *network; /* --net NETWORK, a `strata net` network */
+    const char *want;    /* --ip */
+    const char *name;    /* the container's */
+    char host_if[16];    /* the veth's host end, once made */
 };
 
-/* after_spawn: a veth whose host end joins the bridge, "eth0" inside, its address */
-static int join_bridge(pid_t pid, void *arg, struct err *err)
+/*
+ * after_spawn: a veth whose host end joins the bridge, "eth0" inside. On a
+ * named network it is attached as a VM's tap is (its record owned by this
+ * monitor) and eth0 gets the address the network reserves for its MAC.
+ */
+static int join_network(pid_t pid, void *arg, struct err *err)
 {
-    const struct net_plan *n = arg;
-    char host_if[16];
-    ct_fmt(host_if, sizeof(host_if), "vc%d", (int)pid);
-    if (ct_veth__create(host_if, "eth0", pid, n->bridge, err))
+    struct net_plan *n = arg;
+    ct_fmt(n->host_if, sizeof(n->host_if), "vc%d", (int)pid);
+    struct ct_veth_addr a = {0};
+    if (n->bridge) {
+        if (n->want && network__parse_addr(n->want, false, &a.addr, &a.prefix, err))
+            return -1;
+        if (ct_veth__create(n->host_if, "eth0", pid, n->bridge, NULL, err))
+            return -1;
+        return ct_veth__configure_peer(pid, "eth0", &a, err);
+    }
+    char key[300];
+    uint8_t mac[6];
+    ct_fmt(key, sizeof(key), "ct/%s", n->name); /* not a VM's MAC of the same name */
+    net__default_mac(key, 0, mac);
+    if (ct_veth__create(n->host_if, "eth0", pid, NULL, mac, err))
         return -1;
-    return ct_veth__configure_peer(pid, "eth0", n->cidr, err);
+    struct network_addr na;
+    if (network__attach_addressed(n->network, n->host_if, n->name, mac, n->want, &na, err)) {
+        ct_veth__delete(n->host_if, NULL);
+        return -1;
+    }
+    a = (struct ct_veth_addr){.addr = na.addr, .prefix = na.prefix, .gateway = na.gateway};
+    return ct_veth__configure_peer(pid, "eth0", &a, err);
+}
+
+/* When the container has ended, or its creation failed: its veth and its attachment go. */
+static void leave_network(const struct net_plan *n)
+{
+    if (!n->host_if[0])
+        return;
+    ct_veth__delete(n->host_if, NULL);
+    if (n->network)
+        network__detach(n->network, n->host_if);
 }
 
 static int parse_volume(char *arg, struct ct_volume *v)
@@ -98,12 +139,26 @@ static int unpack(const char *tarball, const char *dir)
     return 0;
 }
 
+/* What the monitor undoes when the init has ended. */
+struct monitor_ctx {
+    struct net_plan *net;
+    struct ct_serve serve;
+};
+
+static void ended(void *arg, int wait_status)
+{
+    struct monitor_ctx *m = arg;
+    ct_serve__end(&m->serve, wait_status);
+    leave_network(m->net);
+}
+
 /*
  * The monitor: becomes the init's parent, relays its console, records its
  * exit. The console is a pty of the container's own devpts (so `tty` and
  * /dev/console inside name it); its master comes back over a socket pair.
  */
-static void run_monitor(struct ct_spec *spec, struct ct_create_opts *o, const char *dir, int report)
+static void run_monitor(struct ct_spec *spec, struct ct_create_opts *o, struct net_plan *net,
+                        const char *dir, int report)
 {
     struct err err = {{0}};
     setsid();
@@ -152,12 +207,19 @@ static void run_monitor(struct ct_spec *spec, struct ct_create_opts *o, const ch
         tio.c_oflag &= ~(tcflag_t)OPOST;
         tcsetattr(master, TCSANOW, &tio);
     }
+    static struct monitor_ctx m;
+    m.net = net;
+    if (ct_serve__start(&m.serve, o->state_root, o->id, &err)) {
+        ct_container__delete(o->state_root, o->id, true, NULL);
+        goto fail;
+    }
     ssize_t w = write(report, "", 1);
     (void)w;
     close(report);
-    ct_monitor__run(dir, pid, master, ls, log);
+    ct_monitor__run(dir, pid, master, ls, log, ended, &m);
     _exit(0);
 fail:
+    leave_network(net);
     w = write(report, err.msg, strlen(err.msg));
     ct_state__remove(dir, NULL);
     _exit(1);
@@ -209,7 +271,7 @@ int ct_cli__create(int argc, char **argv)
                 return ct_cli__fail("--io-weight %s: want 10 to 1000", optarg);
             break;
         case 'n': net = optarg; break;
-        case 'I': plan.cidr = optarg; break;
+        case 'I': plan.want = optarg; break;
         case 'H': d.hostname = optarg; break;
         case 'v':
             if (d.n_volumes == MAX_VOLUMES)
@@ -243,12 +305,29 @@ int ct_cli__create(int argc, char **argv)
         return ct_cli__fail("--net user: user-mode networking for containers is not "
                             "implemented; use none, host or bridge:NAME");
     else if (strcmp(net, "none"))
-        return ct_cli__fail("--net %s: named networks (strata net) are not available yet", net);
-    if (plan.cidr && !plan.bridge)
-        return ct_cli__fail("--ip needs --net bridge:NAME (a container alone has only lo)");
+        plan.network = net;
+    plan.name = name;
+    struct err err;
+    if (registry__check_name(name, &err))
+        return ct_cli__fail("create: %s (containers and VMs share names)", err.msg);
+    char running[PATH_MAX];
+    if (!registry__find(name, "control.sock", running, sizeof(running), NULL))
+        return ct_cli__fail("create: a vm or container named '%s' is running", name);
+    if (plan.network) {
+        struct network n;
+        if (network__load(plan.network, &n, &err))
+            return ct_cli__fail("--net %s: %s", net, err.msg);
+    }
+    if (plan.want && !plan.bridge && !plan.network)
+        return ct_cli__fail(
+            "--ip needs --net NETWORK or bridge:NAME (a container alone has only lo)");
+    uint32_t addr;
+    unsigned prefix;
+    if (plan.want && network__parse_addr(plan.want, !plan.bridge, &addr, &prefix, &err))
+        return ct_cli__fail("--ip: %s", err.msg);
     bool root = geteuid() == 0;
-    if (!root && plan.bridge)
-        return ct_cli__fail("--net bridge: needs root");
+    if (!root && (plan.bridge || plan.network))
+        return ct_cli__fail("--net %s: needs root (CAP_NET_ADMIN on the host)", net);
     if (!root && (d.memory >= 0 || d.pids >= 0 || d.cpus_milli || d.io_weight))
         return ct_cli__fail("create: limits need root (unprivileged users get no cgroup here)");
     if (!root) {
@@ -261,7 +340,6 @@ int ct_cli__create(int argc, char **argv)
     }
 
     char sroot[PATH_MAX], dir[PATH_MAX], rootdir[PATH_MAX], cfg[PATH_MAX];
-    struct err err;
     if (ct_cli__root(sroot, sizeof(sroot)))
         return 1;
     if (ct_state__dir(sroot, name, dir, sizeof(dir), &err))
@@ -323,7 +401,7 @@ int ct_cli__create(int argc, char **argv)
                                .config_path = cfg,
                                .ct = true,
                                .dir_made = true,
-                               .after_spawn = plan.bridge ? join_bridge : NULL,
+                               .after_spawn = plan.bridge || plan.network ? join_network : NULL,
                                .after_spawn_arg = &plan};
     int report[2];
     if (pipe2(report, O_CLOEXEC) < 0) {
@@ -335,7 +413,7 @@ int ct_cli__create(int argc, char **argv)
     pid_t mon = fork();
     if (mon == 0) {
         close(report[0]);
-        run_monitor(&spec, &o, dir, report[1]);
+        run_monitor(&spec, &o, &plan, dir, report[1]);
     }
     close(report[1]);
     ct_spec__free(&spec);

@@ -152,6 +152,18 @@ int ct_cli__kill(int argc, char **argv)
     return 0;
 }
 
+/*
+ * The monitor leaves the container's network once its init has gone:
+ * waits (5 s at most) for it to end, so that the network is free after rm.
+ */
+static void wait_monitor(pid_t monitor)
+{
+    for (int i = 0; i < 500 && monitor > 0 && kill(monitor, 0) == 0; i++) {
+        waitpid(monitor, NULL, WNOHANG); /* a test's child, say */
+        usleep(10000);
+    }
+}
+
 int ct_cli__rm(int argc, char **argv)
 {
     static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
@@ -179,8 +191,13 @@ int ct_cli__rm(int argc, char **argv)
             image_root[strcspn(image_root, "\n")] = 0;
         fclose(f);
     }
+    struct ct_state st;
+    pid_t monitor = 0;
+    if (!ct_container__load(root, name, dir, sizeof(dir), &st, NULL, NULL))
+        monitor = st.monitor;
     if (ct_container__delete(root, name, force, &err))
         return ct_cli__fail("%s", err.msg);
+    wait_monitor(monitor);
     /* an unpacked --image: DATA/NAME/rootfs goes with its DATA/NAME */
     char *slash = strrchr(image_root, '/');
     if (image_root[0] == '/' && slash && !strcmp(slash, "/rootfs")) {

@@ -2,7 +2,8 @@
 /*
  * ls.c - `strata ls [--json]`: the running VMs, one `info` request each
  * (a VM that ends meanwhile is left out), then the containers of `strata
- * ct` (type ct, from their state directories: src/ct/info.c).
+ * ct`, running or not (type ct, from their state directories:
+ * src/ct/info.c; a running one's control socket answers in the same way).
  */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -91,6 +92,10 @@ int cli__ls(int argc, char **argv)
         struct json_object *r;
         if (api_client__open(&cl, names[i], &err))
             continue; /* ended meanwhile, or not answering: not listed */
+        if (!strcmp(str(cl.greeting, "type"), "ct")) {
+            api_client__close(&cl); /* a running container: all are listed below */
+            continue;
+        }
         struct json_object *req = api_client__request("info");
         if (!api_client__call(&cl, req, 5, &r, &err))
             json_object_array_add(all, r);

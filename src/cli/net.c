@@ -94,7 +94,7 @@ static int net_ls(int argc, char **argv)
     if (argc != 1)
         return usage_error("net ls takes no arguments", NULL);
     printf("%-12s %-8s %-15s %-18s %-10s %s\n", "NAME", "MODEL", "BRIDGE", "SUBNET", "UPLINK",
-           "VMS");
+           "ATTACHED");
     struct err err;
     if (network__list(print_network, NULL, &err))
         return fail(&err);

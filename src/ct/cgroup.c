@@ -471,6 +471,39 @@ int ct_cgroup__attach(const struct ct_cgroup *cg, pid_t pid, struct err *err)
     return 0;
 }
 
+bool ct_cgroup__frozen(const struct ct_cgroup *cg)
+{
+    char d[PATH_MAX], buf[32];
+    if (!cg->path[0])
+        return false;
+    if (cg->v2) {
+        dir_of(cg, NULL, d, sizeof(d));
+        return read_key(d, "cgroup.events", "frozen") == 1;
+    }
+    dir_of(cg, "freezer", d, sizeof(d));
+    return read_file(d, "freezer.state", buf, sizeof(buf)) == 0 && !strncmp(buf, "FROZEN", 6);
+}
+
+int ct_cgroup__freeze(const struct ct_cgroup *cg, bool frozen, struct err *err)
+{
+    char d[PATH_MAX];
+    if (!cg->path[0])
+        return err__set(err, "cgroup: the container has no cgroup to freeze");
+    if (!cg->v2 && !v1_present("freezer"))
+        return err__set(err, "cgroup: no freezer controller on this host");
+    dir_of(cg, cg->v2 ? NULL : "freezer", d, sizeof(d));
+    if (write_file(d, cg->v2 ? "cgroup.freeze" : "freezer.state",
+                   cg->v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED"), err))
+        return -1;
+    /* v1 passes through FREEZING, v2 reports "frozen 1" once every task stopped */
+    for (int i = 0; i < 200; i++) {
+        if (ct_cgroup__frozen(cg) == frozen)
+            return 0;
+        usleep(5000);
+    }
+    return err__set(err, "cgroup: %s did not %s within a second", d, frozen ? "freeze" : "thaw");
+}
+
 int ct_cgroup__stats(const struct ct_cgroup *cg, struct ct_cgroup_stats *st, struct err *err)
 {
     char d[PATH_MAX];

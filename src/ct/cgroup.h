@@ -54,6 +54,12 @@ int ct_cgroup__attach(const struct ct_cgroup *cg, pid_t pid, struct err *err);
 int ct_cgroup__stats(const struct ct_cgroup *cg, struct ct_cgroup_stats *st, struct err *err);
 /* The pids in it; *pids is malloc'd. */
 int ct_cgroup__pids(const struct ct_cgroup *cg, pid_t **pids, size_t *n, struct err *err);
+/*
+ * Freezes (FROZEN) or thaws every process in it: v1 freezer.state, v2
+ * cgroup.freeze; returns once the kernel reports it done (1 s at most).
+ */
+int ct_cgroup__freeze(const struct ct_cgroup *cg, bool frozen, struct err *err);
+bool ct_cgroup__frozen(const struct ct_cgroup *cg);
 /* Sends SIG to every process in it. */
 int ct_cgroup__signal_all(const struct ct_cgroup *cg, int sig, struct err *err);
 /* Removes it (waits briefly for exiting processes); a missing cgroup is fine. */

@@ -376,7 +376,7 @@ int ct_container__load(const char *state_root, const char *id, char *dir, size_t
     return 0;
 }
 
-static void cgroup_of(const struct ct_state *st, struct ct_cgroup *cg)
+void ct_container__cgroup_of(const struct ct_state *st, struct ct_cgroup *cg)
 {
     memset(cg, 0, sizeof(*cg));
     cg->v2 = st->cgroup_v2;
@@ -437,7 +437,7 @@ int ct_container__kill(const char *state_root, const char *id, int sig, bool all
         return err__set(err, "container %s is not running", id);
     if (all && st.cgroup_path[0]) { /* without a cgroup: the init (its pid namespace's end) */
         struct ct_cgroup cg;
-        cgroup_of(&st, &cg);
+        ct_container__cgroup_of(&st, &cg);
         if (ct_cgroup__signal_all(&cg, sig, err))
             return -1;
     }
@@ -468,7 +468,7 @@ int ct_container__delete(const char *state_root, const char *id, bool force, str
         return -1;
     enum ct_status s = ct_state__status(dir, &st);
     struct ct_cgroup cg;
-    cgroup_of(&st, &cg);
+    ct_container__cgroup_of(&st, &cg);
     if (s != CT_STATUS_STOPPED) {
         if (!force) { /* runtime.md#delete: not stopped is an error, with no effect */
             ct_spec__free(&spec);
@@ -549,7 +549,7 @@ int ct_container__exec(const char *state_root, const char *id, const struct ct_p
         return -1;
     }
     struct ct_cgroup cg;
-    cgroup_of(&st, &cg);
+    ct_container__cgroup_of(&st, &cg);
     /* errors of the children come back on this pipe; it closes at the exec */
     int errp[2], pidp[2];
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(pidp, O_CLOEXEC) < 0) {

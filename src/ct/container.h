@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "ct/cgroup.h"
 #include "ct/spec.h"
 #include "ct/state.h"
 #include "util/err.h"
@@ -39,6 +40,8 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
 int ct_container__start(const char *state_root, const char *id, struct err *err);
 /* Sends SIG to the init, or with ALL to every process of the container. */
 int ct_container__kill(const char *state_root, const char *id, int sig, bool all, struct err *err);
+/* The cgroup recorded in a container's state. */
+void ct_container__cgroup_of(const struct ct_state *st, struct ct_cgroup *cg);
 /* Removes a stopped container (FORCE: kills it first); runs poststop hooks. */
 int ct_container__delete(const char *state_root, const char *id, bool force, struct err *err);
 /* The runtime-spec state object as JSON (malloc'd). */

@@ -36,6 +36,36 @@ void ct_info__status_text(const char *dir, const struct ct_state *st,
     }
 }
 
+void *ct_info__object(const char *root, const char *id)
+{
+    char dir[PATH_MAX], status[96];
+    struct ct_state st;
+    if (ct_container__load(root, id, dir, sizeof(dir), &st, NULL, NULL))
+        return NULL;
+    struct ct_cgroup cg;
+    ct_container__cgroup_of(&st, &cg);
+    struct ct_cgroup_stats cs;
+    bool have = st.cgroup_path[0] && ct_cgroup__stats(&cg, &cs, NULL) == 0;
+    ct_info__status_text(dir, &st, have ? &cs : NULL, status, sizeof(status));
+    bool live = ct_state__status(dir, &st) != CT_STATUS_STOPPED;
+    if (live && ct_cgroup__frozen(&cg))
+        ct_fmt(status, sizeof(status), "paused");
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(id));
+    json_object_object_add(o, "type", json_object_new_string("ct"));
+    json_object_object_add(o, "engine", json_object_new_string("-"));
+    json_object_object_add(o, "state", json_object_new_string(status));
+    json_object_object_add(o, "pid", json_object_new_int(live ? st.pid : 0));
+    if (have && cs.mem_limit != UINT64_MAX)
+        json_object_object_add(o, "memory", json_object_new_int64((int64_t)cs.mem_limit));
+    if (have && cs.mem_usage != UINT64_MAX)
+        json_object_object_add(o, "memory_used", json_object_new_int64((int64_t)cs.mem_usage));
+    if (have && cs.oom_kills != UINT64_MAX)
+        json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)cs.oom_kills));
+    json_object_object_add(o, "created", json_object_new_string(st.created));
+    return o;
+}
+
 void ct_info__append_all(const char *root, void *array)
 {
     char **ids;
@@ -43,32 +73,9 @@ void ct_info__append_all(const char *root, void *array)
     if (ct_state__list(root, &ids, &n, NULL))
         return;
     for (size_t i = 0; i < n; i++) {
-        char dir[PATH_MAX], status[96];
-        struct ct_state st;
-        if (!ct_container__load(root, ids[i], dir, sizeof(dir), &st, NULL, NULL)) {
-            struct ct_cgroup cg = {.v2 = st.cgroup_v2};
-            ct_fmt(cg.path, sizeof(cg.path), "%s", st.cgroup_path);
-            struct ct_cgroup_stats cs;
-            bool have = st.cgroup_path[0] && ct_cgroup__stats(&cg, &cs, NULL) == 0;
-            ct_info__status_text(dir, &st, have ? &cs : NULL, status, sizeof(status));
-            bool live = ct_state__status(dir, &st) != CT_STATUS_STOPPED;
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "name", json_object_new_string(ids[i]));
-            json_object_object_add(o, "type", json_object_new_string("ct"));
-            json_object_object_add(o, "engine", json_object_new_string("-"));
-            json_object_object_add(o, "state", json_object_new_string(status));
-            json_object_object_add(o, "pid", json_object_new_int(live ? st.pid : 0));
-            if (have && cs.mem_limit != UINT64_MAX)
-                json_object_object_add(o, "memory", json_object_new_int64((int64_t)cs.mem_limit));
-            if (have && cs.mem_usage != UINT64_MAX)
-                json_object_object_add(o, "memory_used",
-                                       json_object_new_int64((int64_t)cs.mem_usage));
-            if (have && cs.oom_kills != UINT64_MAX)
-                json_object_object_add(o, "oom_kills",
-                                       json_object_new_int64((int64_t)cs.oom_kills));
-            json_object_object_add(o, "created", json_object_new_string(st.created));
+        json_object *o = ct_info__object(root, ids[i]);
+        if (o)
             json_object_array_add(array, o);
-        }
         free(ids[i]);
     }
     free(ids);

@@ -17,6 +17,8 @@
 void ct_info__status_text(const char *dir, const struct ct_state *st,
                           const struct ct_cgroup_stats *cs, char *out, size_t size);
 
+/* The container's object (a json_object *, new), NULL if it cannot be read. */
+void *ct_info__object(const char *root, const char *id);
 /* Appends a json_object per container under ROOT to the json array ARRAY (a json_object *). */
 void ct_info__append_all(const char *root, void *array);
 

@@ -31,7 +31,8 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
-void ct_monitor__run(const char *dir, pid_t pid, int master, int listen_fd, int log_fd)
+void ct_monitor__run(const char *dir, pid_t pid, int master, int listen_fd, int log_fd,
+                     void (*ended)(void *arg, int wait_status), void *arg)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     int client = -1;
@@ -83,6 +84,8 @@ void ct_monitor__run(const char *dir, pid_t pid, int master, int listen_fd, int 
         if (exited && !(p[0].revents & POLLIN))
             break; /* output drained */
     }
+    if (ended)
+        ended(arg, status);
     ct_state__write_exit(dir, status);
     if (client >= 0)
         close(client);

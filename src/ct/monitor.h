@@ -14,10 +14,14 @@
 /*
  * Runs until the init PID has exited and its output is drained. DIR is the
  * state directory, MASTER the pty master, LISTEN_FD the listening
- * console.sock, LOG_FD console.log. Never returns an error: it has nobody to
- * tell.
+ * console.sock, LOG_FD console.log. ENDED (unless NULL) is called with ARG
+ * and the init's wait status once it has exited, before the exit is
+ * recorded, so that whoever waits for the record finds what ENDED undoes
+ * (the network, the control socket) undone. Never
+ * returns an error: it has nobody to tell.
  */
-void ct_monitor__run(const char *dir, pid_t pid, int master, int listen_fd, int log_fd);
+void ct_monitor__run(const char *dir, pid_t pid, int master, int listen_fd, int log_fd,
+                     void (*ended)(void *arg, int wait_status), void *arg);
 
 /*
  * A client of console.sock: copies IN to the container and the container's

@@ -2,7 +2,6 @@
 /* veth.c - veth pairs for containers over rtnetlink with libmnl; see veth.h. */
 #include "ct/veth.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -12,8 +11,8 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,17 +57,18 @@ static struct nlmsghdr *link_msg(char *buf, int type, unsigned flags)
 }
 
 int ct_veth__create(const char *host_if, const char *peer_if, pid_t pid, const char *bridge,
-                    struct err *err)
+                    const uint8_t *mac, struct err *err)
 {
     if (strlen(host_if) >= IF_NAMESIZE || strlen(peer_if) >= IF_NAMESIZE)
         return err__set(err, "veth: interface name too long");
-    unsigned master = if_nametoindex(bridge);
-    if (!master)
+    unsigned master = bridge ? if_nametoindex(bridge) : 0;
+    if (bridge && !master)
         return err__set(err, "veth: no bridge %s", bridge);
     char buf[8192]; /* MNL_SOCKET_BUFFER_SIZE at most */
     struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, host_if);
-    mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+    if (master)
+        mnl_attr_put_u32(nlh, IFLA_MASTER, master);
     struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
     struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -76,6 +76,8 @@ int ct_veth__create(const char *host_if, const char *peer_if, pid_t pid, const c
     struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
     pifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_if);
+    if (mac)
+        mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
     mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
     mnl_attr_nest_end(nlh, peer);
     mnl_attr_nest_end(nlh, data);
@@ -112,24 +114,24 @@ int ct_veth__delete(const char *host_if, struct err *err)
     return 0;
 }
 
-/* In the current network namespace: IF up, with ADDR/PREFIX if ADDR is non-zero. */
-static int configure_here(const char *ifname, uint32_t addr, unsigned prefix)
+/* In the current network namespace: IF up, with a's address and default route if set. */
+static int configure_here(const char *ifname, const struct ct_veth_addr *a)
 {
     unsigned idx = if_nametoindex(ifname);
     if (!idx)
         return -ENODEV;
     char buf[8192]; /* MNL_SOCKET_BUFFER_SIZE at most */
     int rc;
-    if (addr) {
+    if (a->addr) {
         struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
         nlh->nlmsg_type = RTM_NEWADDR;
         nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
         struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
         ifa->ifa_family = AF_INET;
-        ifa->ifa_prefixlen = (unsigned char)prefix;
+        ifa->ifa_prefixlen = (unsigned char)a->prefix;
         ifa->ifa_index = idx;
-        mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
-        mnl_attr_put_u32(nlh, IFA_ADDRESS, addr);
+        mnl_attr_put_u32(nlh, IFA_LOCAL, a->addr);
+        mnl_attr_put_u32(nlh, IFA_ADDRESS, a->addr);
         if ((rc = talk(nlh)) < 0)
             return rc;
     }
@@ -138,27 +140,26 @@ static int configure_here(const char *ifname, uint32_t addr, unsigned prefix)
     ifi->ifi_index = (int)idx;
     ifi->ifi_flags = IFF_UP;
     ifi->ifi_change = IFF_UP;
+    if ((rc = talk(nlh)) < 0 || !a->gateway)
+        return rc;
+    /* default via GATEWAY dev IF (the link must be up first) */
+    nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWROUTE;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+    rtm->rtm_family = AF_INET;
+    rtm->rtm_table = RT_TABLE_MAIN;
+    rtm->rtm_protocol = RTPROT_BOOT;
+    rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+    rtm->rtm_type = RTN_UNICAST;
+    mnl_attr_put_u32(nlh, RTA_GATEWAY, a->gateway);
+    mnl_attr_put_u32(nlh, RTA_OIF, idx);
     return talk(nlh);
 }
 
-int ct_veth__configure_peer(pid_t pid, const char *peer_if, const char *cidr, struct err *err)
+int ct_veth__configure_peer(pid_t pid, const char *peer_if, const struct ct_veth_addr *a,
+                            struct err *err)
 {
-    uint32_t addr = 0;
-    unsigned prefix = 0;
-    if (cidr) {
-        char ip[32];
-        const char *slash = strchr(cidr, '/');
-        size_t len = slash ? (size_t)(slash - cidr) : strlen(cidr);
-        char *end;
-        if (!slash || len >= sizeof(ip))
-            return err__set(err, "address %s: want ADDRESS/PREFIX", cidr);
-        memcpy(ip, cidr, len);
-        ip[len] = 0;
-        unsigned long p = strtoul(slash + 1, &end, 10);
-        if (inet_pton(AF_INET, ip, &addr) != 1 || *end || !slash[1] || p < 1 || p > 32)
-            return err__set(err, "address %s: want an IPv4 ADDRESS/PREFIX", cidr);
-        prefix = (unsigned)p;
-    }
     char ns[64];
     snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
     int fd = open(ns, O_RDONLY | O_CLOEXEC);
@@ -166,7 +167,7 @@ int ct_veth__configure_peer(pid_t pid, const char *peer_if, const char *cidr, st
         return err__set_errno(err, errno, "veth: cannot open %s", ns);
     pid_t c = fork();
     if (c == 0) {
-        int rc = setns(fd, CLONE_NEWNET) < 0 ? -errno : configure_here(peer_if, addr, prefix);
+        int rc = setns(fd, CLONE_NEWNET) < 0 ? -errno : configure_here(peer_if, a);
         _exit(rc < 0 ? -rc : 0);
     }
     close(fd);

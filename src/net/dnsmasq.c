@@ -3,9 +3,11 @@
  * dnsmasq.c - one dnsmasq (dnsmasq(8)) per routed or NAT network, the way
  * libvirt runs it (see dnsmasq.h): no configuration file, bound to the
  * bridge and the host address on it, DHCP over the subnet from its second
- * address, DNS forwarded to the host's resolvers. dnsmasq daemonizes; its
- * first process exits once the daemon serves (non-zero, with the reason on
- * stderr, when it cannot), so strata waits for that exit.
+ * address, DNS forwarded to the host's resolvers; the addresses strata
+ * reserved for containers (ipam.c) come from a --dhcp-hostsdir it watches
+ * (inotify). dnsmasq daemonizes; its first process exits once the daemon
+ * serves (non-zero, with the reason on stderr, when it cannot), so strata
+ * waits for that exit.
  */
 #include "net/dnsmasq.h"
 
@@ -17,9 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "net/state.h"
 
 static void paths(const struct network *n, const char *dir, char *pid, char *leases, size_t len)
 {
@@ -45,7 +50,12 @@ int dnsmasq__start(const struct network *n, const char *dir, struct err *err)
     ip_str((base | ~mask) - 1, last);
     ip_str(mask, netmask);
 
-    char a_pid[600], a_lease[600], a_iface[64], a_listen[64], a_range[128];
+    char a_pid[600], a_lease[600], a_iface[64], a_listen[64], a_range[128], a_hosts[600];
+    char hosts[560];
+    state__hosts_dir(dir, n->name, hosts, sizeof(hosts));
+    if (mkdir(hosts, 0755) && errno != EEXIST)
+        return err__set_errno(err, errno, "network %s: cannot create %s", n->name, hosts);
+    snprintf(a_hosts, sizeof(a_hosts), "--dhcp-hostsdir=%s", hosts);
     snprintf(a_pid, sizeof(a_pid), "--pid-file=%s", pid_path);
     snprintf(a_lease, sizeof(a_lease), "--dhcp-leasefile=%s", lease_path);
     snprintf(a_iface, sizeof(a_iface), "--interface=%s", n->bridge);
@@ -63,6 +73,7 @@ int dnsmasq__start(const struct network *n, const char *dir, struct err *err)
                           a_iface,
                           a_listen,
                           a_range,
+                          a_hosts,
                           geteuid() == 0 ? "--user=root" : NULL,
                           NULL};
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "net/dnsmasq.h"
+#include "net/ipam.h"
 #include "net/netlink.h"
 #include "net/nft.h"
 #include "net/state.h"
@@ -174,6 +175,7 @@ static void teardown(const struct network *n, const char *dir)
             netlink__set_master(n->uplink, NULL, NULL);
     }
     netlink__del_link(n->bridge, NULL);
+    state__remove_hosts(dir, n->name);
 }
 
 static int validate(const struct network_config *c, const char *dir, struct network *n,
@@ -295,7 +297,7 @@ int network__remove(const char *name, struct err *err)
     }
     unsigned live = state__live_attachments(dir, name, vms, sizeof(vms));
     if (live) {
-        err__set(err, "network '%s' has %u attached VM NIC%s (%s): stop them first", name, live,
+        err__set(err, "network '%s' has %u attached NIC%s (%s): stop them first", name, live,
                  live == 1 ? "" : "s", vms);
         goto out;
     }
@@ -356,7 +358,9 @@ int network__list(void (*fn)(const struct network_info *info, void *opaque), voi
     return ret;
 }
 
-int network__attach(const char *name, const char *tap, const char *vm_name, struct err *err)
+/* Both attaches: the tap or veth on the bridge, recorded, and (MAC set) its address reserved. */
+static int attach(const char *name, const char *tap, const char *owner, const uint8_t *mac,
+                  const char *want, struct network_addr *a, struct err *err)
 {
     char dir[512];
     if (network__state_dir(dir, sizeof(dir), err))
@@ -375,12 +379,27 @@ int network__attach(const char *name, const char *tap, const char *vm_name, stru
                  name, n.bridge);
         goto out;
     }
-    if (netlink__set_master(tap, n.bridge, err))
+    if (netlink__set_master(tap, n.bridge, err) ||
+        state__add_attachment(dir, name, tap, owner, err))
         goto out;
-    ret = state__add_attachment(dir, name, tap, vm_name, err);
+    ret = mac ? ipam__reserve(dir, &n, tap, mac, want, a, err) : 0;
+    if (ret)
+        state__remove_attachment(dir, name, tap);
 out:
     state__unlock(lock);
     return ret;
+}
+
+int network__attach(const char *name, const char *tap, const char *vm_name, struct err *err)
+{
+    return attach(name, tap, vm_name, NULL, NULL, NULL, err);
+}
+
+int network__attach_addressed(const char *name, const char *ifname, const char *owner,
+                              const uint8_t mac[6], const char *want, struct network_addr *a,
+                              struct err *err)
+{
+    return attach(name, ifname, owner, mac, want, a, err);
 }
 
 void network__detach(const char *name, const char *tap)

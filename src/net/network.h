@@ -18,8 +18,9 @@
  * table `ip strata-NAME`. Each VM NIC on it is an attachment record
  * NAME.attach/TAP holding the owner's pid and start time; a record whose
  * process is gone is stale and is reaped (its tap deleted if still there)
- * by `strata net ls`, `net rm` and the next attach. All changes hold an
- * exclusive lock on the state directory.
+ * by `strata net ls`, `net rm` and the next attach. A container's veth is
+ * attached the same way, and its address reserved (network__attach_addressed). All
+ * changes hold an exclusive lock on the state directory.
  */
 #ifndef STRATA_NET_NETWORK_H
 #define STRATA_NET_NETWORK_H
@@ -73,10 +74,38 @@ int network__load(const char *name, struct network *n, struct err *err);
 
 /*
  * Records that this process attached the tap to the network, reaping stale
- * attachments first; network__detach removes the record.
+ * attachments first; network__detach removes the record and any address
+ * reservation (network__attach_addressed).
  */
 int network__attach(const char *name, const char *tap, const char *vm_name, struct err *err);
 void network__detach(const char *name, const char *tap);
+
+/* An address strata gives an interface it configures itself (a container's). */
+struct network_addr {
+    uint32_t addr; /* network byte order; 0: none */
+    unsigned prefix;
+    uint32_t gateway; /* network byte order; 0: no default route */
+};
+
+/*
+ * network__attach for an interface strata configures itself (a
+ * container's veth IFNAME with hardware address MAC), which also gets an
+ * IPv4 address (ipam.c): WANT ("A.B.C.D[/N]") if not NULL, checked against
+ * the subnet and the addresses in use, else the lowest free address of the
+ * subnet from its second one. The reservation is a dhcp-host line for the
+ * network's dnsmasq, so its DHCP never hands the address to another NIC and
+ * gives it to this MAC; network__detach drops it. A network without a
+ * subnet (bridged, isolated without --subnet) gives no address unless
+ * WANT. Routed and NAT networks give the host's address as gateway.
+ */
+int network__attach_addressed(const char *name, const char *ifname, const char *owner,
+                              const uint8_t mac[6], const char *want, struct network_addr *a,
+                              struct err *err);
+
+/* Parses a host address "A.B.C.D/N" (N from 1 to 32) or, if prefix_optional, "A.B.C.D" (prefix 0).
+ */
+int network__parse_addr(const char *s, bool prefix_optional, uint32_t *addr, unsigned *prefix,
+                        struct err *err);
 
 /* Parses "A.B.C.D/N" (N from 8 to 30, no host bits set). */
 int network__parse_cidr(const char *s, uint32_t *addr, unsigned *prefix, struct err *err);

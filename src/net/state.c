@@ -2,7 +2,8 @@
 /*
  * state.c - where networks live between strata processes (network.h): the
  * state directory, its lock, network records (NAME.conf, key=value lines)
- * and attachment records (NAME.attach/TAP: "PID STARTTIME VM"). A process
+ * attachment records (NAME.attach/TAP: "PID STARTTIME VM") and address
+ * reservations (NAME.hosts/IFNAME: "MAC,ADDRESS", see state.h). A process
  * is identified by its pid and its start time (proc(5), field 22), so a
  * reused pid does not keep a stale attachment alive.
  */
@@ -155,23 +156,37 @@ static unsigned long long start_time(pid_t pid)
     return t;
 }
 
+/*
+ * Writes the one-line record DIR/SUB/FILE (SUB made if missing) aside and
+ * renames it into place: readers (dnsmasq, the reaper) never see half a line.
+ */
+static int write_record(const char *dir, const char *sub, const char *file, const char *line,
+                        struct err *err)
+{
+    char path[700], tmp[960], final[960];
+    snprintf(path, sizeof(path), "%s/%s", dir, sub);
+    if (mkdir(path, 0755) && errno != EEXIST)
+        return err__set_errno(err, errno, "cannot create %s", path);
+    snprintf(tmp, sizeof(tmp), "%s/.%s", path, file);
+    snprintf(final, sizeof(final), "%s/%s", path, file);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return err__set_errno(err, errno, "cannot write %s", tmp);
+    fprintf(f, "%s\n", line);
+    if (fclose(f) || rename(tmp, final)) {
+        unlink(tmp);
+        return err__set_errno(err, errno, "cannot write %s", final);
+    }
+    return 0;
+}
+
 int state__add_attachment(const char *dir, const char *name, const char *tap, const char *vm,
                           struct err *err)
 {
-    char path[700];
-    snprintf(path, sizeof(path), "%s/%s.attach", dir, name);
-    if (mkdir(path, 0755) && errno != EEXIST)
-        return err__set_errno(err, errno, "cannot create %s", path);
-    snprintf(path, sizeof(path), "%s/%s.attach/%s", dir, name, tap);
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return err__set_errno(err, errno, "cannot write %s", path);
-    fprintf(f, "%d %llu %s\n", (int)getpid(), start_time(getpid()), vm);
-    if (fclose(f)) {
-        unlink(path);
-        return err__set_errno(err, errno, "cannot write %s", path);
-    }
-    return 0;
+    char sub[64], line[256];
+    snprintf(sub, sizeof(sub), "%s.attach", name);
+    snprintf(line, sizeof(line), "%d %llu %s", (int)getpid(), start_time(getpid()), vm);
+    return write_record(dir, sub, tap, line, err);
 }
 
 void state__remove_attachment(const char *dir, const char *name, const char *tap)
@@ -179,6 +194,44 @@ void state__remove_attachment(const char *dir, const char *name, const char *tap
     char path[700];
     snprintf(path, sizeof(path), "%s/%s.attach/%s", dir, name, tap);
     unlink(path);
+    state__remove_reservation(dir, name, tap);
+}
+
+void state__hosts_dir(const char *dir, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s.hosts", dir, name);
+}
+
+int state__add_reservation(const char *dir, const char *name, const char *ifname, const char *line,
+                           struct err *err)
+{
+    char sub[64];
+    snprintf(sub, sizeof(sub), "%s.hosts", name);
+    return write_record(dir, sub, ifname, line, err);
+}
+
+void state__remove_reservation(const char *dir, const char *name, const char *ifname)
+{
+    char path[960];
+    snprintf(path, sizeof(path), "%s/%s.hosts/%s", dir, name, ifname);
+    unlink(path);
+}
+
+void state__remove_hosts(const char *dir, const char *name)
+{
+    char path[700];
+    state__hosts_dir(dir, name, path, sizeof(path));
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char rec[960];
+        snprintf(rec, sizeof(rec), "%s/%s", path, e->d_name);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlink(rec);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
 }
 
 unsigned state__live_attachments(const char *dir, const char *name, char *vms, size_t len)
@@ -215,6 +268,7 @@ unsigned state__live_attachments(const char *dir, const char *name, char *vms, s
         /* Stale: its process is gone. The kernel removed a tap strata made
          * when the process died; one kept alive elsewhere is deleted here. */
         netlink__del_link(e->d_name, NULL);
+        state__remove_reservation(dir, name, e->d_name);
         unlink(rec);
     }
     closedir(d);

@@ -19,6 +19,11 @@
 #              mount namespace) container ids 0-65535 are the subordinate ids
 #   net        two containers on one bridge (--net bridge:NAME --ip), in a network
 #              namespace of the test's own: one pings the other
+#   api        the control API (docs/api.md) by a python client with nothing
+#              of strata's (ct_api_client.py): listing, info, pause/resume,
+#              stop and kill with their events; `strata ls`, `info`, `pause`
+#              and `stop NAME` reach the container too; a name taken by a
+#              running container is refused to a second one
 #   errors     bad input: one line, non-zero, nothing left behind
 set -euo pipefail
 [[ $# -eq 2 ]] || { echo "usage: $0 STRATA CASE" >&2; exit 2; }
@@ -40,7 +45,10 @@ tmp=$(mktemp -d)
 export STRATA_CT_ROOT=$tmp/state
 name=t$$-$case
 cleanup() {
-    "$strata" ct rm --force "$name" >/dev/null 2>&1 || true
+    local c
+    for c in "$STRATA_CT_ROOT"/*/; do # this test's containers, all of them
+        [[ -d $c ]] && "$strata" ct rm --force "$(basename "$c")" >/dev/null 2>&1 || true
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -205,6 +213,34 @@ net)
     "$strata" ct create "$name-x" --rootfs "$tmp/rootfs" --net bridge:nosuchbr0 -- true 2>"$tmp/err" \
         && fail "a missing bridge was accepted"
     grep -q "no bridge nosuchbr0" "$tmp/err" || fail "missing bridge error unclear"
+    ;;
+api)
+    export STRATA_STATE_DIR=$tmp/run # the runtime directory the sockets are in
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" --memory 64M -- \
+        sh -c 'trap "exit 3" TERM; while :; do sleep 1; done'
+    "$strata" ct start "$name"
+    "$strata" ct create "$name-k" --rootfs "$tmp/rootfs" -- sleep 300
+    "$strata" ct start "$name-k"
+    "$strata" ct create "$name" --rootfs "$tmp/rootfs" -- true 2>"$tmp/err" && fail "a taken name was accepted"
+    cat "$tmp/err"
+    "$strata" ls | tee "$tmp/ls"
+    [[ $(grep -c "^$name " "$tmp/ls") -eq 1 ]] || fail "strata ls does not list it once"
+    grep -Eq "^$name +ct .* running " "$tmp/ls" || fail "strata ls: not a running ct"
+    "$strata" info "$name" | tee "$tmp/info"
+    grep -Eq '^type +ct$' "$tmp/info" || fail "strata info: not type ct"
+    "$strata" pause "$name-k"
+    "$strata" ls | grep -Eq "^$name-k +ct .* paused " || fail "strata ls does not show it paused"
+    "$strata" resume "$name-k"
+    python3 "$here/ct_api_client.py" "$STRATA_STATE_DIR" "$name" "$name-k" || fail "the API client failed"
+    "$strata" ct ls | tee "$tmp/ls"
+    grep -Eq "^$name +ct +exited 3 " "$tmp/ls" || fail "ct ls: not exited 3 after stop"
+    grep -Eq "^$name-k +ct +killed \(SIGKILL\) " "$tmp/ls" || fail "ct ls: not killed after kill"
+    "$strata" ct rm "$name-k"
+    "$strata" ct create "$name-s" --rootfs "$tmp/rootfs" -- sleep 300
+    "$strata" ct start "$name-s"
+    "$strata" stop --timeout 1 "$name-s" | tee "$tmp/stop"
+    grep -q "killed: the init did not exit in time" "$tmp/stop" || fail "strata stop: no kill after the timeout"
+    "$strata" ct rm "$name-s"
     ;;
 errors)
     check() { # check WANT_STATUS ARGS... : one line on stderr, that status
