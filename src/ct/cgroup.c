@@ -30,8 +30,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CGROUP_ROOT       "/sys/fs/cgroup"
 #define CGROUP2_MAGIC_NUM 0x63677270
+
+static const char *cgroup_root = "/sys/fs/cgroup";
+static int root_v2 = -1; /* -1: ask statfs */
+
+void ct_cgroup__set_root(const char *dir, bool v2)
+{
+    cgroup_root = dir;
+    root_v2 = v2;
+}
 
 /* v1 controllers a container joins; a missing hierarchy is skipped. */
 static const char *const v1_controllers[] = {"memory", "pids",    "cpu",     "cpuacct",
@@ -41,13 +49,15 @@ static const char *const v1_controllers[] = {"memory", "pids",    "cpu",     "cp
 bool ct_cgroup__is_v2(void)
 {
     struct statfs sf;
-    return statfs(CGROUP_ROOT, &sf) == 0 && sf.f_type == CGROUP2_MAGIC_NUM;
+    if (root_v2 >= 0)
+        return root_v2;
+    return statfs(cgroup_root, &sf) == 0 && sf.f_type == CGROUP2_MAGIC_NUM;
 }
 
 static bool v1_present(const char *ctl)
 {
     char p[PATH_MAX];
-    ct_fmt(p, sizeof(p), CGROUP_ROOT "/%s/cgroup.procs", ctl);
+    ct_fmt(p, sizeof(p), "%s/%s/cgroup.procs", cgroup_root, ctl);
     return access(p, F_OK) == 0;
 }
 
@@ -55,16 +65,16 @@ static bool v1_present(const char *ctl)
 static void dir_of(const struct ct_cgroup *cg, const char *ctl, char *out, size_t size)
 {
     if (cg->v2 || !ctl)
-        ct_fmt(out, size, CGROUP_ROOT "%s", cg->path);
+        ct_fmt(out, size, "%s%s", cgroup_root, cg->path);
     else
-        ct_fmt(out, size, CGROUP_ROOT "/%s%s", ctl, cg->path);
+        ct_fmt(out, size, "%s/%s%s", cgroup_root, ctl, cg->path);
 }
 
 static int write_file(const char *dir, const char *file, const char *value, struct err *err)
 {
     char p[PATH_MAX];
     ct_fmt(p, sizeof(p), "%s/%s", dir, file);
-    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC); /* cgroupfs ignores O_TRUNC */
     if (fd < 0)
         return err__set_errno(err, errno, "cgroup: cannot open %s", p);
     ssize_t n = write(fd, value, strlen(value));
@@ -278,7 +288,9 @@ static int apply_v1(const struct ct_cgroup *cg, const struct ct_resources *r,
             return err__set(err, "cgroup: a memory limit needs the memory controller");
         dir_of(cg, "memory", d, sizeof(d));
         int64_t limit = r->memory_limit, swap = r->memory_swap;
-        bool has_memsw = !access(CGROUP_ROOT "/memory/memory.memsw.limit_in_bytes", F_OK);
+        char memsw[PATH_MAX];
+        ct_fmt(memsw, sizeof(memsw), "%s/memory/memory.memsw.limit_in_bytes", cgroup_root);
+        bool has_memsw = !access(memsw, F_OK);
         if (swap < 0 && limit >= 0)
             swap = limit; /* no swap for the container unless asked */
         /* memsw must stay >= limit at every step: raise memsw first when growing */
@@ -434,7 +446,7 @@ int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res
         return 0;
     if (cg->v2) {
         dir_of(cg, NULL, d, sizeof(d));
-        if (make_dirs(d, strlen(CGROUP_ROOT), true, err))
+        if (make_dirs(d, strlen(cgroup_root), true, err))
             return -1;
         return apply_v2(cg, res, err);
     }
@@ -442,7 +454,7 @@ int ct_cgroup__create(const struct ct_cgroup *cg, const struct ct_resources *res
         if (!v1_present(v1_controllers[i]))
             continue;
         dir_of(cg, v1_controllers[i], d, sizeof(d));
-        size_t root_len = strlen(CGROUP_ROOT) + 1 + strlen(v1_controllers[i]);
+        size_t root_len = strlen(cgroup_root) + 1 + strlen(v1_controllers[i]);
         if (make_dirs(d, root_len, false, err))
             return -1;
         if (!strcmp(v1_controllers[i], "cpuset"))

@@ -32,6 +32,12 @@ struct ct_cgroup_stats {
 
 /* True when /sys/fs/cgroup is the v2 unified hierarchy. */
 bool ct_cgroup__is_v2(void);
+/*
+ * For the unit tests: DIR (kept by the caller) stands for /sys/fs/cgroup,
+ * a v2 hierarchy if V2 else v1 hierarchies one per controller; a fake tree
+ * of plain files, where each file the code reads or writes must exist.
+ */
+void ct_cgroup__set_root(const char *dir, bool v2);
 
 /*
  * Names the cgroup of container ID: cgroups_path from the config ("/a/b" from
