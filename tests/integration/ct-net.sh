@@ -46,6 +46,8 @@ trap cleanup EXIT
 export STRATA_STATE_DIR=$tmp/state STRATA_CT_ROOT=$tmp/ct STRATA_GUEST_DIR=$guestdir
 ip link set lo up
 ct_rootfs "$tmp/rootfs"
+# Container names are unique to this run: their cgroups (/strata/NAME) are the host's.
+p=n$$
 
 fail() {
     echo "FAIL: $*"
@@ -67,31 +69,31 @@ wait_for() {
 case $case in
 routed)
     "$strata" net create rt --model routed --subnet 10.163.0.0/24
-    "$strata" ct create a --rootfs "$tmp/rootfs" --net rt -- sleep 300
-    "$strata" ct start a
-    "$strata" ct create b --rootfs "$tmp/rootfs" --net rt -- sleep 300
-    "$strata" ct start b
-    [[ $(ct_addr a) == 10.163.0.2/24 ]] || fail "a has $(ct_addr a), want 10.163.0.2/24"
-    [[ $(ct_addr b) == 10.163.0.3/24 ]] || fail "b has $(ct_addr b), want 10.163.0.3/24"
-    "$strata" ct exec b -- ip route | tee "$tmp/route"
+    "$strata" ct create "$p-a" --rootfs "$tmp/rootfs" --net rt -- sleep 300
+    "$strata" ct start "$p-a"
+    "$strata" ct create "$p-b" --rootfs "$tmp/rootfs" --net rt -- sleep 300
+    "$strata" ct start "$p-b"
+    [[ $(ct_addr "$p-a") == 10.163.0.2/24 ]] || fail "a has $(ct_addr "$p-a"), want 10.163.0.2/24"
+    [[ $(ct_addr "$p-b") == 10.163.0.3/24 ]] || fail "b has $(ct_addr "$p-b"), want 10.163.0.3/24"
+    "$strata" ct exec "$p-b" -- ip route | tee "$tmp/route"
     grep -q '^default via 10.163.0.1 dev eth0' "$tmp/route" || fail "no default route via 10.163.0.1"
-    "$strata" ct exec b -- ping -c 2 -W 5 10.163.0.1 || fail "b cannot ping the host"
-    "$strata" ct exec b -- ping -c 2 -W 5 10.163.0.2 || fail "b cannot ping a"
+    "$strata" ct exec "$p-b" -- ping -c 2 -W 5 10.163.0.1 || fail "b cannot ping the host"
+    "$strata" ct exec "$p-b" -- ping -c 2 -W 5 10.163.0.2 || fail "b cannot ping a"
     "$tmp/rootfs/bin/busybox" ping -c 2 -W 5 10.163.0.3 || fail "the host cannot ping b"
     [[ $(ip -o link show master sb-rt | grep -c ' vc[0-9]*@') -eq 2 ]] || fail "not two veths on sb-rt"
     "$strata" net ls | tee "$tmp/ls"
-    grep -Eq '^rt .* (a,b|b,a)$' "$tmp/ls" || fail "net ls does not list a and b"
+    grep -Eq "^rt .* ($p-a,$p-b|$p-b,$p-a)\$" "$tmp/ls" || fail "net ls does not list a and b"
     "$strata" net rm rt 2>"$tmp/err" && fail "net rm succeeded with containers attached"
     grep -q "2 attached NICs" "$tmp/err" || fail "net rm: $(cat "$tmp/err")"
     # The reservation is dnsmasq's too: b's own DHCP request gets b's address.
     printf '#!/bin/sh\n[ "$1" = bound ] && echo "bound $ip"\nexit 0\n' >"$tmp/rootfs/udhcpc.sh"
     chmod +x "$tmp/rootfs/udhcpc.sh"
-    "$strata" ct exec b -- udhcpc -i eth0 -n -q -t 5 -T 3 -s /udhcpc.sh | tee "$tmp/dhcp"
+    "$strata" ct exec "$p-b" -- udhcpc -i eth0 -n -q -t 5 -T 3 -s /udhcpc.sh | tee "$tmp/dhcp"
     grep -q '^bound 10.163.0.3$' "$tmp/dhcp" || fail "dnsmasq did not offer b its reserved 10.163.0.3"
-    "$strata" ct create c --rootfs "$tmp/rootfs" --net rt --ip 10.163.0.77 -- sleep 300
-    "$strata" ct start c
-    [[ $(ct_addr c) == 10.163.0.77/24 ]] || fail "c has $(ct_addr c), want its --ip 10.163.0.77/24"
-    for c in a b c; do "$strata" ct rm --force "$c"; done
+    "$strata" ct create "$p-c" --rootfs "$tmp/rootfs" --net rt --ip 10.163.0.77 -- sleep 300
+    "$strata" ct start "$p-c"
+    [[ $(ct_addr "$p-c") == 10.163.0.77/24 ]] || fail "c has $(ct_addr "$p-c"), want its --ip 10.163.0.77/24"
+    for c in a b c; do "$strata" ct rm --force "$p-$c"; done
     for _ in $(seq 50); do
         [[ -z $(ip -o link show master sb-rt) ]] && break
         sleep 0.1
@@ -100,24 +102,24 @@ routed)
     [[ -z $(ls -A "$tmp/state/net/rt.hosts") ]] || fail "reservations left: $(ls "$tmp/state/net/rt.hosts")"
     [[ -z $(ls -A "$tmp/state/net/rt.attach" 2>/dev/null) ]] || fail "attachments left"
     # The freed address goes to the next container.
-    "$strata" ct create d --rootfs "$tmp/rootfs" --net rt -- sleep 300
-    "$strata" ct start d
-    [[ $(ct_addr d) == 10.163.0.2/24 ]] || fail "d has $(ct_addr d), want the freed 10.163.0.2/24"
-    "$strata" ct rm --force d
+    "$strata" ct create "$p-d" --rootfs "$tmp/rootfs" --net rt -- sleep 300
+    "$strata" ct start "$p-d"
+    [[ $(ct_addr "$p-d") == 10.163.0.2/24 ]] || fail "d has $(ct_addr "$p-d"), want the freed 10.163.0.2/24"
+    "$strata" ct rm --force "$p-d"
     "$strata" net rm rt || fail "net rm failed after the containers went"
     ;;
 errors)
     "$strata" net create rt --model routed --subnet 10.164.0.0/24
-    "$strata" ct create a --rootfs "$tmp/rootfs" --net rt -- sleep 300
-    "$strata" ct start a
+    "$strata" ct create "$p-a" --rootfs "$tmp/rootfs" --net rt -- sleep 300
+    "$strata" ct start "$p-a"
     check() { # check WANT-SUBSTRING ARGS...: status 1, that one line, no container left
         local want=$1 st=0
         shift
-        "$strata" ct create x --rootfs "$tmp/rootfs" "$@" -- true 2>"$tmp/err" >/dev/null || st=$?
-        echo "ct create x $*: status $st: $(cat "$tmp/err")"
+        "$strata" ct create "$p-x" --rootfs "$tmp/rootfs" "$@" -- true 2>"$tmp/err" >/dev/null || st=$?
+        echo "ct create "$p-x" $*: status $st: $(cat "$tmp/err")"
         [[ $st -eq 1 && $(wc -l <"$tmp/err") -eq 1 ]] || fail "want status 1 and one line"
         grep -q -- "$want" "$tmp/err" || fail "no '$want' in the message"
-        [[ ! -e $tmp/ct/x ]] || fail "container x left behind"
+        [[ ! -e $tmp/ct/$p-x ]] || fail "container x left behind"
     }
     check "no network named 'ghost'" --net ghost
     check "not an address of network rt's subnet" --net rt --ip 10.99.0.5
@@ -127,7 +129,7 @@ errors)
     check "want an IPv4" --net rt --ip 10.164.0.300
     [[ $(ip -o link show master sb-rt | wc -l) -eq 1 ]] || fail "a failed create left a veth"
     [[ $(ls "$tmp/state/net/rt.hosts" | wc -l) -eq 1 ]] || fail "a failed create left a reservation"
-    "$strata" ct rm --force a
+    "$strata" ct rm --force "$p-a"
     "$strata" net rm rt
     ;;
 vm)
@@ -138,11 +140,11 @@ vm)
     "$strata" net create iso --model isolated --subnet 10.165.0.0/24
     # The container (10.165.0.2, the first free address) pings the VM until
     # it answers, then stays up for the VM's pings.
-    "$strata" ct create c --rootfs "$tmp/rootfs" --net iso -- sh -c '
+    "$strata" ct create "$p-c" --rootfs "$tmp/rootfs" --net iso -- sh -c '
         for i in $(seq 500); do ping -c 1 -W 1 10.165.0.10 >/dev/null && break; done
         ping -c 3 -W 3 10.165.0.10 && echo CT-PINGED-VM; sleep 600'
-    "$strata" ct start c
-    [[ $(ct_addr c) == 10.165.0.2/24 ]] || fail "the container has $(ct_addr c), want 10.165.0.2/24"
+    "$strata" ct start "$p-c"
+    [[ $(ct_addr "$p-c") == 10.165.0.2/24 ]] || fail "the container has $(ct_addr "$p-c"), want 10.165.0.2/24"
     # The VM pings the container, then stays up until the container has pinged it.
     "$strata" run --engine=emu --timeout 560 --name vm1 --net iso --append strata.dhcp=off -- sh -c '
         ip addr add 10.165.0.10/24 dev eth0 && ip link set eth0 up
@@ -154,13 +156,13 @@ vm)
     grep -q '^VM-PINGED-CT' "$tmp/vm1.out" || fail "the VM could not ping the container"
     grep -Eq '3 packets transmitted, [1-3] packets received' "$tmp/vm1.out" ||
         fail "no replies to the VM's pings"
-    wait_for "$tmp/ct/c/console.log" 'CT-PINGED-VM' 120
-    cat "$tmp/ct/c/console.log"
-    grep -Eq '3 packets transmitted, [1-3] packets received' "$tmp/ct/c/console.log" ||
+    wait_for "$tmp/ct/$p-c/console.log" 'CT-PINGED-VM' 120
+    cat "$tmp/ct/$p-c/console.log"
+    grep -Eq '3 packets transmitted, [1-3] packets received' "$tmp/ct/$p-c/console.log" ||
         fail "no replies to the container's pings"
     kill "$vm"
     wait "$vm" 2>/dev/null || :
-    "$strata" ct rm --force c
+    "$strata" ct rm --force "$p-c"
     "$strata" net rm iso || fail "net rm failed after the VM and the container went"
     ;;
 *)
