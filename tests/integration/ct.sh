@@ -51,7 +51,7 @@ export STRATA_CT_ROOT=$tmp/state
 name=t$$-$case
 cleanup() {
     local c
-    for c in "$STRATA_CT_ROOT"/*/; do # this test's containers, all of them
+    for c in "${STRATA_CT_ROOT:-/nonexistent}"/*/; do # this test's containers (unprivileged: its own)
         [[ -d $c ]] && "$strata" ct rm --force "$(basename "$c")" >/dev/null 2>&1 || true
     done
     rm -rf "$tmp"
@@ -277,7 +277,7 @@ cgroup2)
         cat "$tmp/err"
         [[ $(wc -l <"$tmp/err") -eq 1 ]] && grep -q "memory.max" "$tmp/err" || fail "unclear refusal"
         [[ ! -d $cg ]] || fail "$cg left after the refused create"
-        echo "SKIP: v2 limits: the memory, pids, cpu and io controllers are bound to v1 on this host" \
+        echo "not checked here: v2 limits (the memory, pids, cpu and io controllers are bound to v1)" \
             "(cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers))"
     fi
     rmdir /sys/fs/cgroup/strata 2>/dev/null || : # the hierarchy outlives this namespace
