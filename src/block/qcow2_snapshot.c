@@ -209,6 +209,18 @@ static int writable(struct qcow2 *q, struct err *err)
     return 0;
 }
 
+/* The snapshot NAME (name or id) of an image open for writing; NULL with the reason in ERR. */
+static struct qcow2_snapshot *existing_for_change(struct qcow2 *q, const char *name,
+                                                  struct err *err)
+{
+    if (writable(q, err))
+        return NULL;
+    struct qcow2_snapshot *s = find(q, name);
+    if (!s)
+        err__set(err, "'%s' has no snapshot '%s'", q->path, name);
+    return s;
+}
+
 int qcow2__snapshot_create(struct block_backend *b, const char *name, struct err *err)
 {
     struct qcow2 *q = qcow2_of(b);
@@ -290,11 +302,9 @@ int qcow2__snapshot_create(struct block_backend *b, const char *name, struct err
 int qcow2__snapshot_apply(struct block_backend *b, const char *name, struct err *err)
 {
     struct qcow2 *q = qcow2_of(b);
-    if (writable(q, err))
-        return -1;
-    struct qcow2_snapshot *s = find(q, name);
+    struct qcow2_snapshot *s = existing_for_change(q, name, err);
     if (!s)
-        return err__set(err, "'%s' has no snapshot '%s'", q->path, name);
+        return -1;
     if (s->l1_size > q->h.l1_size)
         return err__set(err, "snapshot '%s' is larger than the image", name);
     pthread_mutex_lock(&q->lock);
@@ -334,11 +344,9 @@ int qcow2__snapshot_apply(struct block_backend *b, const char *name, struct err 
 int qcow2__snapshot_delete(struct block_backend *b, const char *name, struct err *err)
 {
     struct qcow2 *q = qcow2_of(b);
-    if (writable(q, err))
-        return -1;
-    struct qcow2_snapshot *s = find(q, name);
+    struct qcow2_snapshot *s = existing_for_change(q, name, err);
     if (!s)
-        return err__set(err, "'%s' has no snapshot '%s'", q->path, name);
+        return -1;
     pthread_mutex_lock(&q->lock);
     struct qcow2_snapshot gone = *s;
     uint32_t n = q->h.nb_snapshots, k = (uint32_t)(s - q->snaps);

@@ -101,20 +101,22 @@ static bool unsupported(int e)
     return e == EOPNOTSUPP || e == ENOTTY || e == EINVAL || e == ENOSYS;
 }
 
-static int raw_discard(struct block_backend *b, uint64_t offset, uint64_t len)
+/* Drops or zeroes a range in place: a block device's ioctl, a file's fallocate mode. */
+static int clear_range(struct raw *r, unsigned long blkdev_op, int falloc_mode, uint64_t offset,
+                       uint64_t len)
 {
-    struct raw *r = raw_of(b);
-    if (b->readonly)
-        return -EROFS;
-    int rc;
     if (r->is_blockdev) {
         uint64_t range[2] = {offset, len};
-        rc = ioctl(r->fd, BLKDISCARD, range);
-    } else {
-        rc =
-            fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len);
+        return ioctl(r->fd, blkdev_op, range);
     }
-    if (rc < 0)
+    return fallocate(r->fd, falloc_mode | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len);
+}
+
+static int raw_discard(struct block_backend *b, uint64_t offset, uint64_t len)
+{
+    if (b->readonly)
+        return -EROFS;
+    if (clear_range(raw_of(b), BLKDISCARD, FALLOC_FL_PUNCH_HOLE, offset, len) < 0)
         return unsupported(errno) ? -EOPNOTSUPP : -errno;
     return 0;
 }
@@ -139,15 +141,8 @@ static int raw_write_zeroes(struct block_backend *b, uint64_t offset, uint64_t l
     struct raw *r = raw_of(b);
     if (b->readonly)
         return -EROFS;
-    int rc;
-    if (r->is_blockdev) {
-        uint64_t range[2] = {offset, len};
-        rc = ioctl(r->fd, BLKZEROOUT, range);
-    } else {
-        int mode = may_unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE;
-        rc = fallocate(r->fd, mode | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len);
-    }
-    if (rc == 0)
+    int mode = may_unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE;
+    if (clear_range(r, BLKZEROOUT, mode, offset, len) == 0)
         return 0;
     if (!unsupported(errno))
         return -errno;

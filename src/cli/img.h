@@ -27,6 +27,8 @@ bool img__parse_size(const char *s, uint64_t *out);
 void img__human_size(uint64_t n, char *buf, size_t len);
 /* Opens an image for a subcommand; prints the error and returns NULL on failure. */
 struct block_backend *img__open(const char *path, const char *format, bool readonly);
+/* qemu-img's "Snapshot list:" table of a qcow2 image (nothing when it has none). */
+void img__print_snapshots(struct block_backend *b);
 void img__error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "block/copy.h"
 #include "block/qcow2_img.h"
@@ -70,28 +69,7 @@ int img__snapshot(int argc, char **argv)
     struct err err;
     int rc = 0;
     if (op == 'l') {
-        uint32_t n;
-        const struct qcow2_snapshot *s = qcow2__snapshots(b, &n);
-        if (n) {
-            printf("Snapshot list:\n");
-            printf("%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",
-                   "ICOUNT");
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            char date[32], vs[32], clock[32];
-            time_t t = s[i].date_sec;
-            struct tm tm;
-            localtime_r(&t, &tm);
-            strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-            img__human_size(s[i].vm_state_size, vs, sizeof(vs));
-            uint64_t ms = s[i].vm_clock_nsec / 1000000;
-            snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
-                     ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-            printf("%-9s %-17s%8s%20s%13s", s[i].id, s[i].name, vs, date, clock);
-            if (s[i].icount != ~0ull)
-                printf("%11" PRIu64, s[i].icount);
-            printf("\n");
-        }
+        img__print_snapshots(b);
     } else if (op == 'c') {
         rc = qcow2__snapshot_create(b, name, &err);
     } else if (op == 'a') {

@@ -138,27 +138,8 @@ static void info_human(struct block_backend *b)
         if (h->backing_format[0])
             printf("backing file format: %s\n", h->backing_format);
     }
-    if (h->nb_snapshots) {
-        uint32_t n;
-        const struct qcow2_snapshot *s = qcow2__snapshots(b, &n);
-        printf("Snapshot list:\n");
-        printf("%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
-        for (uint32_t i = 0; i < n; i++) {
-            char date[32], vs[32], clock[32];
-            time_t t = s[i].date_sec;
-            struct tm tm;
-            localtime_r(&t, &tm);
-            strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-            img__human_size(s[i].vm_state_size, vs, sizeof(vs));
-            uint64_t ms = s[i].vm_clock_nsec / 1000000;
-            snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
-                     ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-            printf("%-9s %-17s%8s%20s%13s", s[i].id, s[i].name, vs, date, clock);
-            if (s[i].icount != ~0ull)
-                printf("%11" PRIu64, s[i].icount);
-            printf("\n");
-        }
-    }
+    if (h->nb_snapshots)
+        img__print_snapshots(b);
     printf("Format specific information:\n");
     printf("    compat: %s\n", h->version >= 3 ? "1.1" : "0.10");
     printf("    compression type: %s\n",
@@ -171,6 +152,31 @@ static void info_human(struct block_backend *b)
         printf("    extended l2: false\n");
     } else {
         printf("    refcount bits: 16\n");
+    }
+}
+
+void img__print_snapshots(struct block_backend *b)
+{
+    uint32_t n;
+    const struct qcow2_snapshot *s = qcow2__snapshots(b, &n);
+    if (!n)
+        return;
+    printf("Snapshot list:\n");
+    printf("%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
+    for (uint32_t i = 0; i < n; i++) {
+        char date[32], vs[32], clock[32];
+        time_t t = s[i].date_sec;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+        img__human_size(s[i].vm_state_size, vs, sizeof(vs));
+        uint64_t ms = s[i].vm_clock_nsec / 1000000;
+        snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
+                 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+        printf("%-9s %-17s%8s%20s%13s", s[i].id, s[i].name, vs, date, clock);
+        if (s[i].icount != ~0ull)
+            printf("%11" PRIu64, s[i].icount);
+        printf("\n");
     }
 }
 
