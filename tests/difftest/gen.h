@@ -20,7 +20,10 @@
 #define GEN_HAS_POPCNT (1u << 0)
 #define GEN_HAS_LZCNT  (1u << 1)
 #define GEN_HAS_BMI1   (1u << 2) /* TZCNT ANDN BEXTR BLSI BLSMSK BLSR */
-#define GEN_HAS_SSE3   (1u << 3) /* FISTTP (the only SSE3 instruction tested) */
+#define GEN_HAS_SSE3   (1u << 3)
+#define GEN_HAS_SSSE3  (1u << 4)
+#define GEN_HAS_SSE41  (1u << 5)
+#define GEN_HAS_SSE42  (1u << 6)
 
 #define GEN_NEDGE 8
 

@@ -6,10 +6,16 @@
  * vol. 2, CPUID leaves 01H, 06H, 07H, 15H, 16H), IA32_BIOS_SIGN_ID, which
  * Linux writes and reads on every Intel CPU to learn the microcode revision,
  * and IA32_TSC_ADJUST, which moves with the TSC (SDM vol. 3B, 18.17.3).
+ * And the feature-bit table of docs/emu-cpuid.md against the model: every
+ * advertised bit listed, every listed bit advertised, each with the files
+ * that implement it, which exist.
  */
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -118,12 +124,106 @@ static void tsc_adjust_moves_with_the_tsc(void **state)
     assert_true(t1 >= t0 && t1 - t0 < 1000000000ull);
 }
 
+/* The registers the table of docs/emu-cpuid.md covers, as its first column names them. */
+static const struct {
+    const char *name;
+    uint32_t leaf, subleaf;
+    unsigned reg; /* 0..3: EAX, EBX, ECX, EDX */
+} feature_regs[] = {
+    {"1.EDX", 1, 0, 3},
+    {"1.ECX", 1, 0, 2},
+    {"6.EAX", 6, 0, 0},
+    {"7.0.EBX", 7, 0, 1},
+    {"0x80000001.ECX", 0x80000001, 0, 2},
+    {"0x80000001.EDX", 0x80000001, 0, 3},
+    {"0x80000007.EDX", 0x80000007, 0, 3},
+};
+#define NREGS (sizeof(feature_regs) / sizeof(feature_regs[0]))
+
+/* Each `file` of a table cell exists (src/cpu/emu/ unless it names a path; globs allowed). */
+static void assert_files_exist(const char *cell)
+{
+    unsigned n = 0;
+    for (const char *p = strchr(cell, '`'); p; p = strchr(p, '`')) {
+        const char *end = strchr(p + 1, '`');
+        assert_non_null(end);
+        char pattern[512];
+        int len = (int)(end - p - 1);
+        snprintf(pattern, sizeof(pattern), "%s/%s%.*s", STRATA_SOURCE_ROOT,
+                 strncmp(p + 1, "src/", 4) ? "src/cpu/emu/" : "", len, p + 1);
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) != 0)
+            fail_msg("docs/emu-cpuid.md names %s, which does not exist", pattern);
+        globfree(&g);
+        n++;
+        p = end + 1;
+    }
+    if (n == 0)
+        fail_msg("docs/emu-cpuid.md: a feature without its implementing file: %s", cell);
+}
+
+static void feature_table_matches_the_model(void **state)
+{
+    struct emu_fixture *f = *state;
+    const struct emu_cpu *cpu = f->m.vcpus[0].engine;
+    FILE *doc = fopen(STRATA_SOURCE_ROOT "/docs/emu-cpuid.md", "r");
+    assert_non_null(doc);
+    uint32_t listed[NREGS] = {0};
+    char line[2048];
+    bool in_table = false;
+    while (fgets(line, sizeof(line), doc)) {
+        if (!strncmp(line, "## ", 3))
+            in_table = !strncmp(line, "## Feature bits", 15);
+        if (!in_table || line[0] != '|' || strstr(line, "| ---") || strstr(line, "leaf.register"))
+            continue;
+        /* | leaf.reg | bits | feature | files | what | */
+        char *cells[5];
+        char *save = NULL, *tok = strtok_r(line + 1, "|", &save);
+        unsigned k = 0;
+        for (; tok && k < 5; tok = strtok_r(NULL, "|", &save))
+            cells[k++] = tok;
+        assert_int_equal(k, 5);
+        char name[32];
+        assert_int_equal(sscanf(cells[0], " %31s", name), 1);
+        unsigned r = 0;
+        while (r < NREGS && strcmp(feature_regs[r].name, name))
+            r++;
+        if (r == NREGS)
+            fail_msg("docs/emu-cpuid.md lists a register the test does not know: %s", name);
+        for (char *b = cells[1]; *b;) {
+            char *next;
+            unsigned long bit = strtoul(b, &next, 10);
+            if (next == b) {
+                b++;
+                continue;
+            }
+            assert_true(bit < 32);
+            listed[r] |= 1u << bit;
+            b = next;
+        }
+        assert_files_exist(cells[3]);
+    }
+    fclose(doc);
+    /* the x86-64-v2 vector extensions exist only on a host with SSE4.1 (cpuid.h) */
+    if (!emu_host_sse41())
+        listed[1] &= ~((1u << 0) | (1u << 9) | (1u << 19) | (1u << 20));
+    for (unsigned r = 0; r < NREGS; r++) {
+        uint32_t out[4];
+        emu_cpuid(cpu, feature_regs[r].leaf, feature_regs[r].subleaf, out);
+        uint32_t model = out[feature_regs[r].reg];
+        if (model != listed[r])
+            fail_msg("%s: the model advertises %#x, docs/emu-cpuid.md lists %#x",
+                     feature_regs[r].name, model, listed[r]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cpuid_describes_the_apic_and_the_timers, setup, teardown),
         cmocka_unit_test_setup_teardown(microcode_revision_reads_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(tsc_adjust_moves_with_the_tsc, setup, teardown),
+        cmocka_unit_test_setup_teardown(feature_table_matches_the_model, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

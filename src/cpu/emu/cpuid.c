@@ -25,6 +25,8 @@
 #define F1C                                                                                        \
     (BIT(13) /*CMPXCHG16B*/ | BIT(21) /*x2APIC*/ | BIT(23) /*POPCNT*/ | BIT(24) /*TSC-deadline*/ | \
      BIT(31) /*hypervisor*/)
+/* Leaf 1 ECX, the x86-64-v2 vector extensions: only on a host with SSE4.1 (cpuid.h) */
+#define F1C_V2 (BIT(0) /*SSE3*/ | BIT(9) /*SSSE3*/ | BIT(19) /*SSE4.1*/ | BIT(20) /*SSE4.2*/)
 /* Leaf 7.0 EBX */
 #define F7B                                         \
     (BIT(1) /*IA32_TSC_ADJUST*/ | BIT(3) /*BMI1*/ | \
@@ -34,6 +36,17 @@
 #define X1D                                                                                \
     (BIT(11) /*SYSCALL*/ | BIT(20) /*NX*/ | BIT(26) /*1 GiB pages*/ | BIT(27) /*RDTSCP*/ | \
      BIT(29) /*long mode*/)
+
+bool emu_host_sse41(void)
+{
+    static int has = -1;
+    if (has < 0) {
+        unsigned a, b, c, d;
+        __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+        has = (c & (BIT(0) | BIT(9) | BIT(19))) == (BIT(0) | BIT(9) | BIT(19));
+    }
+    return has;
+}
 
 static void put_string(uint32_t *out, const char *s)
 {
@@ -56,7 +69,7 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
         out[0] = 0x00000610; /* family 6, model 1, stepping 0 */
         out[1] = (cpu->vcpu->index << 24) | (1u << 16) |
                  (8u << 8); /* APIC id, 1 thread, 64-byte lines */
-        out[2] = F1C;
+        out[2] = F1C | (emu_host_sse41() ? F1C_V2 : 0);
         out[3] = F1D;
         break;
     case 6: /* thermal and power management: only ARAT */ out[0] = BIT(2); break;
