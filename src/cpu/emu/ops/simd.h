@@ -445,13 +445,23 @@ static inline int sse_fp_done_result(struct emu_cpu *cpu, uint32_t mx, uint32_t 
                  ([s] "x"(s), [imm] "i"(n)));                            \
         break;
 
+/* The flags an operation raises beyond what its host run shows: none for most. */
+static inline uint32_t sse_no_extra(uint32_t mx, uint32_t ctl, __m128 d, __m128 s, unsigned imm)
+{
+    (void)mx, (void)ctl, (void)d, (void)s, (void)imm;
+    return 0;
+}
+
 /*
  * V = TEXT(V, W, imm8) for the imm8 values 0..COUNT-1 (8, 16 or 256; the
  * instruction ignores the bits above), one host instruction per value, as
  * the imm8 is part of its encoding; msize and lanes as in SSE_FP. Defines
- * NAME##_forms.
+ * NAME##_forms. SSE_FP_IMM_X adds the flags EXTRA(mx, ctl, V, W, imm8)
+ * finds (an underflow the masked host run cannot show).
  */
-#define SSE_FP_IMM(NAME, TEXT, lanes, msize, COUNT)                                \
+#define SSE_FP_IMM(NAME, TEXT, lanes, msize, COUNT) \
+    SSE_FP_IMM_X(NAME, TEXT, lanes, msize, COUNT, sse_no_extra)
+#define SSE_FP_IMM_X(NAME, TEXT, lanes, msize, COUNT, EXTRA)                       \
     static int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s) \
     {                                                                              \
         uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised = 0;            \
@@ -460,6 +470,8 @@ static inline int sse_fp_done_result(struct emu_cpu *cpu, uint32_t mx, uint32_t 
         switch (i->imm & (COUNT - 1)) {                                            \
             SIMD_IMM##COUNT(SSE_FP_IMM_CASE, TEXT, 0)                              \
         }                                                                          \
+        if (unlikely(!(mx & MXCSR_UM)))                                            \
+            raised |= EXTRA(mx, ctl, d->ps, s, (unsigned)i->imm);                  \
         int st = sse_fp_done_result(cpu, mx, raised, r, lanes);                    \
         if (likely(!st))                                                           \
             d->ps = r;                                                             \
