@@ -41,7 +41,7 @@ enum sse_imm { IMM_NONE, IMM_ANY, IMM_SHIFT, IMM_CMP, IMM_BYTES, IMM_ALL };
 struct sse_form {
     ZydisMnemonic mnemonic;
     uint8_t dst, src, vt, imm;
-    uint8_t feature;  /* 0 or the GEN_HAS_ bit the CPU model must advertise */
+    uint16_t feature; /* 0 or the GEN_HAS_ bit the CPU model must advertise */
     uint8_t implicit; /* SSE_XMM0, SSE_LENGTHS */
 };
 

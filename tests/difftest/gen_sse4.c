@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * gen_sse4.c - the forms of SSE3, SSSE3 (XMM and MMX), SSE4.1 and SSE4.2
- * that the difftest enumerates and mixes into its SSE sequences (the
+ * gen_sse4.c - the forms of SSE3, SSSE3 (XMM and MMX), SSE4.1, SSE4.2,
+ * AES-NI and PCLMULQDQ that the difftest enumerates and mixes into its SSE
+ * sequences (the
  * engine of cases is gen_sse.c): register and memory operands, every imm8
  * where the imm8 matters (PALIGNR, MPSADBW, the blends, INSERTPS, ROUND*,
- * DPPS/DPPD and the PCMPxSTRx modes go through all 256), the implicit XMM0
+ * DPPS/DPPD, AESKEYGENASSIST, PCLMULQDQ and the PCMPxSTRx modes go through
+ * all 256), the implicit XMM0
  * of BLENDVPS, BLENDVPD, PBLENDVB and PCMPxSTRM, and the explicit lengths in RAX/RDX of
  * PCMPESTRx. Each form is tested only if the CPU model advertises its
  * family. FISTTP, the x87 instruction of SSE3, is in gen_x87.c.
@@ -143,6 +145,14 @@ const struct sse_form gen_sse4_forms[] = {
     {M(CRC32), OK_R32, OK_M32, VT_Q, 0, S42, 0},
     {M(CRC32), OK_R64, OK_M8, VT_Q, 0, S42, 0},
     {M(CRC32), OK_R64, OK_M64, VT_Q, 0, S42, 0},
+    /* AES-NI and PCLMULQDQ */
+    X2(AESENC, VT_B, OK_M128, 0, GEN_HAS_AES),
+    X2(AESENCLAST, VT_B, OK_M128, 0, GEN_HAS_AES),
+    X2(AESDEC, VT_B, OK_M128, 0, GEN_HAS_AES),
+    X2(AESDECLAST, VT_B, OK_M128, 0, GEN_HAS_AES),
+    X2(AESIMC, VT_B, OK_M128, 0, GEN_HAS_AES),
+    X2(AESKEYGENASSIST, VT_B, OK_M128, IMM_ALL, GEN_HAS_AES),
+    X2(PCLMULQDQ, VT_Q, OK_M128, IMM_ALL, GEN_HAS_PCLMUL),
 };
 
 const size_t gen_sse4_nforms = sizeof(gen_sse4_forms) / sizeof(gen_sse4_forms[0]);

@@ -124,6 +124,68 @@ static void tsc_adjust_moves_with_the_tsc(void **state)
     assert_true(t1 >= t0 && t1 - t0 < 1000000000ull);
 }
 
+/* RDRAND and RDSEED give host randomness with CF = 1; RDPID reads IA32_TSC_AUX. */
+static void rdrand_rdseed_rdpid(void **state)
+{
+    struct emu_fixture *f = *state;
+    static const uint8_t code[] = {
+        0xb9, 0x03, 0x01, 0x00, 0xc0,             /* mov ecx, 0xc0000103 (TSC_AUX) */
+        0xb8, 0x34, 0x12, 0x00, 0x00,             /* mov eax, 0x1234 */
+        0x31, 0xd2,                               /* xor edx, edx */
+        0x0f, 0x30,                               /* wrmsr */
+        0x48, 0x0f, 0xc7, 0xf6,                   /* rdrand rsi */
+        0x9c, 0x41, 0x58,                         /* pushfq; pop r8 */
+        0x48, 0x0f, 0xc7, 0xf7,                   /* rdrand rdi */
+        0x49, 0x0f, 0xc7, 0xf9,                   /* rdseed r9 */
+        0x9c, 0x41, 0x5a,                         /* pushfq; pop r10 */
+        0x48, 0xc7, 0xc0, 0x00, 0x00, 0xff, 0xff, /* mov rax, 0xffffffffffff0000 */
+        0x66, 0x0f, 0xc7, 0xf0,                   /* rdrand ax */
+        0xf3, 0x0f, 0xc7, 0xfb,                   /* rdpid rbx */
+    };
+    fix_code(f, FIX_CODE, code, sizeof(code));
+    f->st.gpr[CPU_RSP] = FIX_CODE + 0x1000;
+    struct emu_stop_info info = fix_run(f, FIX_CODE + sizeof(code), 100);
+    assert_int_equal(info.reason, EMU_STOP_RIP);
+    const uint64_t *g = f->st.gpr;
+    assert_int_equal(g[CPU_RBX], 0x1234);
+    assert_int_equal(g[CPU_R8] & 0x8d5, 0x1); /* CF set, OF SF ZF AF PF clear */
+    assert_int_equal(g[CPU_R10] & 0x8d5, 0x1);
+    assert_true(g[CPU_RSI] != g[CPU_RDI]); /* equal with probability 2^-64 */
+    assert_true(g[CPU_RSI] != g[CPU_R9]);
+    assert_int_equal(g[CPU_RAX] >> 16, 0xffffffffffffull); /* the 16-bit form keeps bits 63:16 */
+}
+
+/* FSGSBASE: #UD until CR4.FSGSBASE is set, then the four instructions; a non-canonical base is #GP.
+ */
+static void fsgsbase_needs_cr4(void **state)
+{
+    struct emu_fixture *f = *state;
+    static const uint8_t code[] = {
+        0xf3, 0x48, 0x0f, 0xae, 0xd1,       /* wrfsbase rcx: #UD, CR4.FSGSBASE clear */
+        0x0f, 0x20, 0xe0,                   /* mov rax, cr4 */
+        0x48, 0x0d, 0x00, 0x00, 0x01, 0x00, /* or rax, 0x10000 */
+        0x0f, 0x22, 0xe0,                   /* mov cr4, rax */
+        0xf3, 0x48, 0x0f, 0xae, 0xd1,       /* wrfsbase rcx */
+        0xf3, 0x48, 0x0f, 0xae, 0xc2,       /* rdfsbase rdx */
+        0xf3, 0x0f, 0xae, 0xd9,             /* wrgsbase ecx */
+        0xf3, 0x48, 0x0f, 0xae, 0xce,       /* rdgsbase rsi */
+        0xf3, 0x48, 0x0f, 0xae, 0xdf,       /* wrgsbase rdi: #GP, non-canonical */
+    };
+    fix_code(f, FIX_CODE, code, sizeof(code));
+    f->st.gpr[CPU_RCX] = 0xffffff800000129aull;
+    f->st.gpr[CPU_RDI] = 0x0000800000000000ull;
+    struct emu_stop_info info = fix_run(f, FIX_CODE + sizeof(code), 100);
+    assert_int_equal(info.reason, EMU_STOP_EXCEPTION);
+    assert_int_equal(info.vector, 6);
+    f->st.rip = FIX_CODE + 5;
+    info = fix_run(f, FIX_CODE + sizeof(code), 100);
+    assert_int_equal(info.reason, EMU_STOP_EXCEPTION);
+    assert_int_equal(info.vector, 13);
+    assert_int_equal(f->st.rip, FIX_CODE + sizeof(code) - 5);
+    assert_int_equal(f->st.gpr[CPU_RDX], 0xffffff800000129aull);
+    assert_int_equal(f->st.gpr[CPU_RSI], 0x129aull); /* the 32-bit write zero-extends */
+}
+
 /* The registers the table of docs/emu-cpuid.md covers, as its first column names them. */
 static const struct {
     const char *name;
@@ -134,6 +196,7 @@ static const struct {
     {"1.ECX", 1, 0, 2},
     {"6.EAX", 6, 0, 0},
     {"7.0.EBX", 7, 0, 1},
+    {"7.0.ECX", 7, 0, 2},
     {"0x80000001.ECX", 0x80000001, 0, 2},
     {"0x80000001.EDX", 0x80000001, 0, 3},
     {"0x80000007.EDX", 0x80000007, 0, 3},
@@ -224,6 +287,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(microcode_revision_reads_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(tsc_adjust_moves_with_the_tsc, setup, teardown),
         cmocka_unit_test_setup_teardown(feature_table_matches_the_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(rdrand_rdseed_rdpid, setup, teardown),
+        cmocka_unit_test_setup_teardown(fsgsbase_needs_cr4, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,5 +17,8 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
  * it the model advertises none of SSE3, SSSE3, SSE4.1, SSE4.2.
  */
 bool emu_host_sse41(void);
+/* Whether the host has AES-NI, which runs the guest's (ops/aes_pclmul.c): only then is AES
+ * advertised. */
+bool emu_host_aes(void);
 
 #endif
