@@ -44,6 +44,7 @@ static const struct {
     {ZYDIS_MNEMONIC_BLSI, DT_AF | DT_PF},
     {ZYDIS_MNEMONIC_BLSMSK, DT_AF | DT_PF},
     {ZYDIS_MNEMONIC_BLSR, DT_AF | DT_PF},
+    {ZYDIS_MNEMONIC_BZHI, DT_AF | DT_PF},
 };
 
 bool flags__counted(ZydisMnemonic m)

@@ -225,7 +225,7 @@ bool gen__enumerate(struct gen *g)
     bool more = gen_alu__run(g) && gen_bits__run(g) && gen_moves__run(g);
     more = more && gen_stack_string__run(g) && gen_branch__run(g) && gen_smc__run(g) &&
            gen_system__run(g) && gen_sse__run(g);
-    more = more && gen_x87__run(g);
+    more = more && gen_x87__run(g) && gen_bmi2__run(g);
     g->enumerated = g->runner->cases - before;
     return more;
 }

@@ -17,10 +17,20 @@
 #include "runner.h"
 
 /* Instructions the CPU model may leave out; gen.features says what the emulator advertises. */
-#define GEN_HAS_POPCNT (1u << 0)
-#define GEN_HAS_LZCNT  (1u << 1)
-#define GEN_HAS_BMI1   (1u << 2) /* TZCNT ANDN BEXTR BLSI BLSMSK BLSR */
-#define GEN_HAS_SSE3   (1u << 3) /* FISTTP (the only SSE3 instruction tested) */
+#define GEN_HAS_POPCNT     (1u << 0)
+#define GEN_HAS_LZCNT      (1u << 1)
+#define GEN_HAS_BMI1       (1u << 2) /* TZCNT ANDN BEXTR BLSI BLSMSK BLSR */
+#define GEN_HAS_SSE3       (1u << 3)
+#define GEN_HAS_SSSE3      (1u << 4)
+#define GEN_HAS_SSE41      (1u << 5)
+#define GEN_HAS_SSE42      (1u << 6)
+#define GEN_HAS_BMI2       (1u << 7) /* BZHI MULX PDEP PEXT RORX SARX SHLX SHRX */
+#define GEN_HAS_MOVBE      (1u << 8)
+#define GEN_HAS_ADX        (1u << 9) /* ADCX ADOX */
+#define GEN_HAS_AES        (1u << 10)
+#define GEN_HAS_PCLMUL     (1u << 11)
+#define GEN_HAS_CLFLUSHOPT (1u << 12)
+#define GEN_HAS_CLWB       (1u << 13)
 
 #define GEN_NEDGE 8
 
@@ -106,6 +116,7 @@ bool gen_branch__run(struct gen *g);
 bool gen_smc__run(struct gen *g);
 bool gen_sse__run(struct gen *g);
 bool gen_x87__run(struct gen *g);
+bool gen_bmi2__run(struct gen *g);
 
 /* Random sequences of 1..DT_MAX_INSNS instructions, until the budget is used up. */
 void gen_random__run(struct gen *g);

@@ -225,6 +225,45 @@ static bool bits(struct seq *s)
     return add(s, scans[k], 0, 2, op);
 }
 
+/* BMI2 (VEX), MOVBE and ADX where the CPU model advertises them. */
+static bool extensions(struct seq *s)
+{
+    static const ZydisMnemonic bmi2[] = {
+        ZYDIS_MNEMONIC_BZHI, ZYDIS_MNEMONIC_SARX, ZYDIS_MNEMONIC_SHLX, ZYDIS_MNEMONIC_SHRX,
+        ZYDIS_MNEMONIC_MULX, ZYDIS_MNEMONIC_PDEP, ZYDIS_MNEMONIC_PEXT, ZYDIS_MNEMONIC_RORX};
+    unsigned features = s->g->features, width = 32u << below(s, 2);
+    ZydisEncoderOperand op[3];
+    switch (below(s, 3)) {
+    case 0: {
+        if (!(features & GEN_HAS_BMI2))
+            return false;
+        unsigned k = (unsigned)below(s, 8);
+        op[0] = reg(s, width);
+        /* BZHI SARX SHLX SHRX: dst, r/m, vvvv; MULX PDEP PEXT: dst, vvvv, r/m; RORX: dst, r/m, imm8
+         */
+        bool rm_second = k < 4 || k == 7;
+        op[rm_second ? 1 : 2] = reg_or_mem(s, width);
+        op[rm_second ? 2 : 1] = k == 7 ? op_imm((int64_t)below(s, 256)) : reg(s, width);
+        return add(s, bmi2[k], 0, 3, op);
+    }
+    case 1: {
+        if (!(features & GEN_HAS_MOVBE))
+            return false;
+        width = 16u << below(s, 3);
+        bool store = below(s, 2);
+        op[store] = reg(s, width);
+        op[!store] = mem(s, width / 8);
+        return add(s, ZYDIS_MNEMONIC_MOVBE, 0, 2, op);
+    }
+    default:
+        if (!(features & GEN_HAS_ADX))
+            return false;
+        op[0] = reg(s, width);
+        op[1] = reg_or_mem(s, width);
+        return add(s, below(s, 2) ? ZYDIS_MNEMONIC_ADCX : ZYDIS_MNEMONIC_ADOX, 0, 2, op);
+    }
+}
+
 static bool moves(struct seq *s)
 {
     ZydisEncoderOperand op[2];
@@ -421,8 +460,8 @@ static bool string(struct seq *s)
 }
 
 static bool (*const categories[])(struct seq *) = {
-    alu,   alu,   alu,         unary,   shift,    shift,       muldiv, bits,
-    moves, moves, conditional, address, exchange, no_operands, stack,  string,
+    alu,   alu,         alu,     unary,    shift,       shift, muldiv, bits,       moves,
+    moves, conditional, address, exchange, no_operands, stack, string, extensions,
 };
 
 #define NCATEGORIES (sizeof(categories) / sizeof(categories[0]))

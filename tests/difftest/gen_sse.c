@@ -20,27 +20,13 @@
  * first store that shows it: the instruction under test is the one
  * before the stores.
  */
-#include "gen.h"
+#include "gen_sse.h"
 
 #include "corners.h"
 
 #include <string.h>
 
 #include "machine/vcpu.h"
-
-/* Lane values. */
-enum sse_vt { VT_B, VT_W, VT_D, VT_Q, VT_F32, VT_F64, VT_COUNT };
-
-/* Operand kinds. */
-enum sse_ok { OK_NONE, OK_X, OK_P, OK_R32, OK_R64, OK_M16, OK_M32, OK_M64, OK_M128, OK_I };
-
-/* Immediates. */
-enum sse_imm { IMM_NONE, IMM_ANY, IMM_SHIFT, IMM_CMP, IMM_BYTES };
-
-struct sse_form {
-    ZydisMnemonic mnemonic;
-    uint8_t dst, src, vt, imm;
-};
 
 /*
  * The I/O block: MXCSR and up to two register inputs, then the outputs, all
@@ -54,101 +40,84 @@ struct sse_form {
 #define IO_MXCSR_OUT  0x70
 #define IO_STACK_TOP  0xc0
 
-#define M(x) ZYDIS_MNEMONIC_##x
-/* Packed integer operation on XMM (m128) and MMX (m64). */
-#define INT_XP(m, vt)                                                                   \
-    {M(m), OK_X, OK_X, vt, 0}, {M(m), OK_X, OK_M128, vt, 0}, {M(m), OK_P, OK_P, vt, 0}, \
-    {                                                                                   \
-        M(m), OK_P, OK_M64, vt, 0                                                       \
-    }
-#define INT_X(m, vt)               \
-    {M(m), OK_X, OK_X, vt, 0},     \
-    {                              \
-        M(m), OK_X, OK_M128, vt, 0 \
-    }
-#define SHIFT(m, vt)                                        \
-    INT_XP(m, VT_COUNT), {M(m), OK_X, OK_I, vt, IMM_SHIFT}, \
-    {                                                       \
-        M(m), OK_P, OK_I, vt, IMM_SHIFT                     \
-    }
-#define FP(m, vt, mem)         \
-    {M(m), OK_X, OK_X, vt, 0}, \
-    {                          \
-        M(m), OK_X, mem, vt, 0 \
+#define SHIFT(m, vt)                                              \
+    INT_XP(m, VT_COUNT), {M(m), OK_X, OK_I, vt, IMM_SHIFT, 0, 0}, \
+    {                                                             \
+        M(m), OK_P, OK_I, vt, IMM_SHIFT, 0, 0                     \
     }
 #define FP4(op)                                                                           \
     FP(op##PS, VT_F32, OK_M128), FP(op##SS, VT_F32, OK_M32), FP(op##PD, VT_F64, OK_M128), \
         FP(op##SD, VT_F64, OK_M64)
-#define CMP(m, vt, mem)              \
-    {M(m), OK_X, OK_X, vt, IMM_CMP}, \
-    {                                \
-        M(m), OK_X, mem, vt, IMM_CMP \
+#define CMP(m, vt, mem)                    \
+    {M(m), OK_X, OK_X, vt, IMM_CMP, 0, 0}, \
+    {                                      \
+        M(m), OK_X, mem, vt, IMM_CMP, 0, 0 \
     }
 
 static const struct sse_form forms[] = {
     /* moves */
-    {M(MOVAPS), OK_X, OK_X, VT_D, 0},
-    {M(MOVAPS), OK_X, OK_M128, VT_D, 0},
-    {M(MOVAPS), OK_M128, OK_X, VT_D, 0},
-    {M(MOVAPD), OK_X, OK_M128, VT_D, 0},
-    {M(MOVAPD), OK_M128, OK_X, VT_D, 0},
-    {M(MOVDQA), OK_X, OK_X, VT_D, 0},
-    {M(MOVDQA), OK_X, OK_M128, VT_D, 0},
-    {M(MOVDQA), OK_M128, OK_X, VT_D, 0},
-    {M(MOVUPS), OK_X, OK_X, VT_D, 0},
-    {M(MOVUPS), OK_X, OK_M128, VT_D, 0},
-    {M(MOVUPS), OK_M128, OK_X, VT_D, 0},
-    {M(MOVUPD), OK_X, OK_M128, VT_D, 0},
-    {M(MOVUPD), OK_M128, OK_X, VT_D, 0},
-    {M(MOVDQU), OK_X, OK_X, VT_D, 0},
-    {M(MOVDQU), OK_X, OK_M128, VT_D, 0},
-    {M(MOVDQU), OK_M128, OK_X, VT_D, 0},
-    {M(MOVNTPS), OK_M128, OK_X, VT_D, 0},
-    {M(MOVNTPD), OK_M128, OK_X, VT_D, 0},
-    {M(MOVNTDQ), OK_M128, OK_X, VT_D, 0},
-    {M(MOVNTQ), OK_M64, OK_P, VT_D, 0},
-    {M(MOVSS), OK_X, OK_X, VT_D, 0},
-    {M(MOVSS), OK_X, OK_M32, VT_D, 0},
-    {M(MOVSS), OK_M32, OK_X, VT_D, 0},
-    {M(MOVSD), OK_X, OK_X, VT_D, 0},
-    {M(MOVSD), OK_X, OK_M64, VT_D, 0},
-    {M(MOVSD), OK_M64, OK_X, VT_D, 0},
-    {M(MOVLPS), OK_X, OK_M64, VT_D, 0},
-    {M(MOVLPS), OK_M64, OK_X, VT_D, 0},
-    {M(MOVLPD), OK_X, OK_M64, VT_D, 0},
-    {M(MOVLPD), OK_M64, OK_X, VT_D, 0},
-    {M(MOVHPS), OK_X, OK_M64, VT_D, 0},
-    {M(MOVHPS), OK_M64, OK_X, VT_D, 0},
-    {M(MOVHPD), OK_X, OK_M64, VT_D, 0},
-    {M(MOVHPD), OK_M64, OK_X, VT_D, 0},
-    {M(MOVHLPS), OK_X, OK_X, VT_D, 0},
-    {M(MOVLHPS), OK_X, OK_X, VT_D, 0},
-    {M(MOVD), OK_X, OK_R32, VT_D, 0},
-    {M(MOVD), OK_X, OK_M32, VT_D, 0},
-    {M(MOVD), OK_R32, OK_X, VT_D, 0},
-    {M(MOVD), OK_M32, OK_X, VT_D, 0},
-    {M(MOVD), OK_P, OK_R32, VT_D, 0},
-    {M(MOVD), OK_P, OK_M32, VT_D, 0},
-    {M(MOVD), OK_R32, OK_P, VT_D, 0},
-    {M(MOVD), OK_M32, OK_P, VT_D, 0},
-    {M(MOVQ), OK_X, OK_R64, VT_Q, 0},
-    {M(MOVQ), OK_X, OK_M64, VT_Q, 0},
-    {M(MOVQ), OK_R64, OK_X, VT_Q, 0},
-    {M(MOVQ), OK_M64, OK_X, VT_Q, 0},
-    {M(MOVQ), OK_X, OK_X, VT_Q, 0},
-    {M(MOVQ), OK_P, OK_R64, VT_Q, 0},
-    {M(MOVQ), OK_P, OK_M64, VT_Q, 0},
-    {M(MOVQ), OK_R64, OK_P, VT_Q, 0},
-    {M(MOVQ), OK_M64, OK_P, VT_Q, 0},
-    {M(MOVQ), OK_P, OK_P, VT_Q, 0},
-    {M(MOVQ2DQ), OK_X, OK_P, VT_Q, 0},
-    {M(MOVDQ2Q), OK_P, OK_X, VT_Q, 0},
-    {M(MOVMSKPS), OK_R32, OK_X, VT_F32, 0},
-    {M(MOVMSKPD), OK_R32, OK_X, VT_F64, 0},
-    {M(PMOVMSKB), OK_R32, OK_X, VT_B, 0},
-    {M(PMOVMSKB), OK_R32, OK_P, VT_B, 0},
-    {M(MASKMOVDQU), OK_X, OK_X, VT_B, 0},
-    {M(MASKMOVQ), OK_P, OK_P, VT_B, 0},
+    {M(MOVAPS), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVAPS), OK_X, OK_M128, VT_D, 0, 0, 0},
+    {M(MOVAPS), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVAPD), OK_X, OK_M128, VT_D, 0, 0, 0},
+    {M(MOVAPD), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVDQA), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVDQA), OK_X, OK_M128, VT_D, 0, 0, 0},
+    {M(MOVDQA), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVUPS), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVUPS), OK_X, OK_M128, VT_D, 0, 0, 0},
+    {M(MOVUPS), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVUPD), OK_X, OK_M128, VT_D, 0, 0, 0},
+    {M(MOVUPD), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVDQU), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVDQU), OK_X, OK_M128, VT_D, 0, 0, 0},
+    {M(MOVDQU), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVNTPS), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVNTPD), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVNTDQ), OK_M128, OK_X, VT_D, 0, 0, 0},
+    {M(MOVNTQ), OK_M64, OK_P, VT_D, 0, 0, 0},
+    {M(MOVSS), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVSS), OK_X, OK_M32, VT_D, 0, 0, 0},
+    {M(MOVSS), OK_M32, OK_X, VT_D, 0, 0, 0},
+    {M(MOVSD), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVSD), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(MOVSD), OK_M64, OK_X, VT_D, 0, 0, 0},
+    {M(MOVLPS), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(MOVLPS), OK_M64, OK_X, VT_D, 0, 0, 0},
+    {M(MOVLPD), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(MOVLPD), OK_M64, OK_X, VT_D, 0, 0, 0},
+    {M(MOVHPS), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(MOVHPS), OK_M64, OK_X, VT_D, 0, 0, 0},
+    {M(MOVHPD), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(MOVHPD), OK_M64, OK_X, VT_D, 0, 0, 0},
+    {M(MOVHLPS), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVLHPS), OK_X, OK_X, VT_D, 0, 0, 0},
+    {M(MOVD), OK_X, OK_R32, VT_D, 0, 0, 0},
+    {M(MOVD), OK_X, OK_M32, VT_D, 0, 0, 0},
+    {M(MOVD), OK_R32, OK_X, VT_D, 0, 0, 0},
+    {M(MOVD), OK_M32, OK_X, VT_D, 0, 0, 0},
+    {M(MOVD), OK_P, OK_R32, VT_D, 0, 0, 0},
+    {M(MOVD), OK_P, OK_M32, VT_D, 0, 0, 0},
+    {M(MOVD), OK_R32, OK_P, VT_D, 0, 0, 0},
+    {M(MOVD), OK_M32, OK_P, VT_D, 0, 0, 0},
+    {M(MOVQ), OK_X, OK_R64, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_X, OK_M64, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_R64, OK_X, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_M64, OK_X, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_X, OK_X, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_P, OK_R64, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_P, OK_M64, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_R64, OK_P, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_M64, OK_P, VT_Q, 0, 0, 0},
+    {M(MOVQ), OK_P, OK_P, VT_Q, 0, 0, 0},
+    {M(MOVQ2DQ), OK_X, OK_P, VT_Q, 0, 0, 0},
+    {M(MOVDQ2Q), OK_P, OK_X, VT_Q, 0, 0, 0},
+    {M(MOVMSKPS), OK_R32, OK_X, VT_F32, 0, 0, 0},
+    {M(MOVMSKPD), OK_R32, OK_X, VT_F64, 0, 0, 0},
+    {M(PMOVMSKB), OK_R32, OK_X, VT_B, 0, 0, 0},
+    {M(PMOVMSKB), OK_R32, OK_P, VT_B, 0, 0, 0},
+    {M(MASKMOVDQU), OK_X, OK_X, VT_B, 0, 0, 0},
+    {M(MASKMOVQ), OK_P, OK_P, VT_B, 0, 0, 0},
     /* packed integer arithmetic */
     INT_XP(PADDB, VT_B),
     INT_XP(PADDW, VT_W),
@@ -206,30 +175,30 @@ static const struct sse_form forms[] = {
     SHIFT(PSRLQ, VT_Q),
     SHIFT(PSRAW, VT_W),
     SHIFT(PSRAD, VT_D),
-    {M(PSLLDQ), OK_X, OK_I, VT_B, IMM_BYTES},
-    {M(PSRLDQ), OK_X, OK_I, VT_B, IMM_BYTES},
+    {M(PSLLDQ), OK_X, OK_I, VT_B, IMM_BYTES, 0, 0},
+    {M(PSRLDQ), OK_X, OK_I, VT_B, IMM_BYTES, 0, 0},
     /* shuffles, unpacks, packs, inserts and extracts */
-    {M(PSHUFD), OK_X, OK_X, VT_D, IMM_ANY},
-    {M(PSHUFD), OK_X, OK_M128, VT_D, IMM_ANY},
-    {M(PSHUFLW), OK_X, OK_X, VT_W, IMM_ANY},
-    {M(PSHUFLW), OK_X, OK_M128, VT_W, IMM_ANY},
-    {M(PSHUFHW), OK_X, OK_X, VT_W, IMM_ANY},
-    {M(PSHUFHW), OK_X, OK_M128, VT_W, IMM_ANY},
-    {M(PSHUFW), OK_P, OK_P, VT_W, IMM_ANY},
-    {M(PSHUFW), OK_P, OK_M64, VT_W, IMM_ANY},
-    {M(SHUFPS), OK_X, OK_X, VT_F32, IMM_ANY},
-    {M(SHUFPS), OK_X, OK_M128, VT_F32, IMM_ANY},
-    {M(SHUFPD), OK_X, OK_X, VT_F64, IMM_ANY},
-    {M(SHUFPD), OK_X, OK_M128, VT_F64, IMM_ANY},
+    {M(PSHUFD), OK_X, OK_X, VT_D, IMM_ANY, 0, 0},
+    {M(PSHUFD), OK_X, OK_M128, VT_D, IMM_ANY, 0, 0},
+    {M(PSHUFLW), OK_X, OK_X, VT_W, IMM_ANY, 0, 0},
+    {M(PSHUFLW), OK_X, OK_M128, VT_W, IMM_ANY, 0, 0},
+    {M(PSHUFHW), OK_X, OK_X, VT_W, IMM_ANY, 0, 0},
+    {M(PSHUFHW), OK_X, OK_M128, VT_W, IMM_ANY, 0, 0},
+    {M(PSHUFW), OK_P, OK_P, VT_W, IMM_ANY, 0, 0},
+    {M(PSHUFW), OK_P, OK_M64, VT_W, IMM_ANY, 0, 0},
+    {M(SHUFPS), OK_X, OK_X, VT_F32, IMM_ANY, 0, 0},
+    {M(SHUFPS), OK_X, OK_M128, VT_F32, IMM_ANY, 0, 0},
+    {M(SHUFPD), OK_X, OK_X, VT_F64, IMM_ANY, 0, 0},
+    {M(SHUFPD), OK_X, OK_M128, VT_F64, IMM_ANY, 0, 0},
     INT_X(PUNPCKLBW, VT_B),
     INT_X(PUNPCKLWD, VT_W),
     INT_X(PUNPCKLDQ, VT_D),
-    {M(PUNPCKLBW), OK_P, OK_P, VT_B, 0},
-    {M(PUNPCKLBW), OK_P, OK_M32, VT_B, 0},
-    {M(PUNPCKLWD), OK_P, OK_P, VT_W, 0},
-    {M(PUNPCKLWD), OK_P, OK_M32, VT_W, 0},
-    {M(PUNPCKLDQ), OK_P, OK_P, VT_D, 0},
-    {M(PUNPCKLDQ), OK_P, OK_M32, VT_D, 0},
+    {M(PUNPCKLBW), OK_P, OK_P, VT_B, 0, 0, 0},
+    {M(PUNPCKLBW), OK_P, OK_M32, VT_B, 0, 0, 0},
+    {M(PUNPCKLWD), OK_P, OK_P, VT_W, 0, 0, 0},
+    {M(PUNPCKLWD), OK_P, OK_M32, VT_W, 0, 0, 0},
+    {M(PUNPCKLDQ), OK_P, OK_P, VT_D, 0, 0, 0},
+    {M(PUNPCKLDQ), OK_P, OK_M32, VT_D, 0, 0, 0},
     INT_XP(PUNPCKHBW, VT_B),
     INT_XP(PUNPCKHWD, VT_W),
     INT_XP(PUNPCKHDQ, VT_D),
@@ -242,12 +211,12 @@ static const struct sse_form forms[] = {
     INT_XP(PACKSSWB, VT_W),
     INT_XP(PACKSSDW, VT_D),
     INT_XP(PACKUSWB, VT_W),
-    {M(PINSRW), OK_X, OK_R32, VT_W, IMM_ANY},
-    {M(PINSRW), OK_X, OK_M16, VT_W, IMM_ANY},
-    {M(PINSRW), OK_P, OK_R32, VT_W, IMM_ANY},
-    {M(PINSRW), OK_P, OK_M16, VT_W, IMM_ANY},
-    {M(PEXTRW), OK_R32, OK_X, VT_W, IMM_ANY},
-    {M(PEXTRW), OK_R32, OK_P, VT_W, IMM_ANY},
+    {M(PINSRW), OK_X, OK_R32, VT_W, IMM_ANY, 0, 0},
+    {M(PINSRW), OK_X, OK_M16, VT_W, IMM_ANY, 0, 0},
+    {M(PINSRW), OK_P, OK_R32, VT_W, IMM_ANY, 0, 0},
+    {M(PINSRW), OK_P, OK_M16, VT_W, IMM_ANY, 0, 0},
+    {M(PEXTRW), OK_R32, OK_X, VT_W, IMM_ANY, 0, 0},
+    {M(PEXTRW), OK_R32, OK_P, VT_W, IMM_ANY, 0, 0},
     /* floating-point arithmetic */
     FP4(ADD),
     FP4(SUB),
@@ -279,42 +248,42 @@ static const struct sse_form forms[] = {
     FP(CVTPD2PS, VT_F64, OK_M128),
     FP(CVTSS2SD, VT_F32, OK_M32),
     FP(CVTSD2SS, VT_F64, OK_M64),
-    {M(CVTSI2SS), OK_X, OK_R32, VT_D, 0},
-    {M(CVTSI2SS), OK_X, OK_R64, VT_Q, 0},
-    {M(CVTSI2SS), OK_X, OK_M32, VT_D, 0},
-    {M(CVTSI2SS), OK_X, OK_M64, VT_Q, 0},
-    {M(CVTSI2SD), OK_X, OK_R32, VT_D, 0},
-    {M(CVTSI2SD), OK_X, OK_R64, VT_Q, 0},
-    {M(CVTSI2SD), OK_X, OK_M32, VT_D, 0},
-    {M(CVTSI2SD), OK_X, OK_M64, VT_Q, 0},
-    {M(CVTSS2SI), OK_R32, OK_X, VT_F32, 0},
-    {M(CVTSS2SI), OK_R64, OK_X, VT_F32, 0},
-    {M(CVTSS2SI), OK_R32, OK_M32, VT_F32, 0},
-    {M(CVTSS2SI), OK_R64, OK_M32, VT_F32, 0},
-    {M(CVTTSS2SI), OK_R32, OK_X, VT_F32, 0},
-    {M(CVTTSS2SI), OK_R64, OK_X, VT_F32, 0},
-    {M(CVTTSS2SI), OK_R32, OK_M32, VT_F32, 0},
-    {M(CVTTSS2SI), OK_R64, OK_M32, VT_F32, 0},
-    {M(CVTSD2SI), OK_R32, OK_X, VT_F64, 0},
-    {M(CVTSD2SI), OK_R64, OK_X, VT_F64, 0},
-    {M(CVTSD2SI), OK_R32, OK_M64, VT_F64, 0},
-    {M(CVTSD2SI), OK_R64, OK_M64, VT_F64, 0},
-    {M(CVTTSD2SI), OK_R32, OK_X, VT_F64, 0},
-    {M(CVTTSD2SI), OK_R64, OK_X, VT_F64, 0},
-    {M(CVTTSD2SI), OK_R32, OK_M64, VT_F64, 0},
-    {M(CVTTSD2SI), OK_R64, OK_M64, VT_F64, 0},
-    {M(CVTPI2PS), OK_X, OK_P, VT_D, 0},
-    {M(CVTPI2PS), OK_X, OK_M64, VT_D, 0},
-    {M(CVTPI2PD), OK_X, OK_P, VT_D, 0},
-    {M(CVTPI2PD), OK_X, OK_M64, VT_D, 0},
-    {M(CVTPS2PI), OK_P, OK_X, VT_F32, 0},
-    {M(CVTPS2PI), OK_P, OK_M64, VT_F32, 0},
-    {M(CVTTPS2PI), OK_P, OK_X, VT_F32, 0},
-    {M(CVTTPS2PI), OK_P, OK_M64, VT_F32, 0},
-    {M(CVTPD2PI), OK_P, OK_X, VT_F64, 0},
-    {M(CVTPD2PI), OK_P, OK_M128, VT_F64, 0},
-    {M(CVTTPD2PI), OK_P, OK_X, VT_F64, 0},
-    {M(CVTTPD2PI), OK_P, OK_M128, VT_F64, 0},
+    {M(CVTSI2SS), OK_X, OK_R32, VT_D, 0, 0, 0},
+    {M(CVTSI2SS), OK_X, OK_R64, VT_Q, 0, 0, 0},
+    {M(CVTSI2SS), OK_X, OK_M32, VT_D, 0, 0, 0},
+    {M(CVTSI2SS), OK_X, OK_M64, VT_Q, 0, 0, 0},
+    {M(CVTSI2SD), OK_X, OK_R32, VT_D, 0, 0, 0},
+    {M(CVTSI2SD), OK_X, OK_R64, VT_Q, 0, 0, 0},
+    {M(CVTSI2SD), OK_X, OK_M32, VT_D, 0, 0, 0},
+    {M(CVTSI2SD), OK_X, OK_M64, VT_Q, 0, 0, 0},
+    {M(CVTSS2SI), OK_R32, OK_X, VT_F32, 0, 0, 0},
+    {M(CVTSS2SI), OK_R64, OK_X, VT_F32, 0, 0, 0},
+    {M(CVTSS2SI), OK_R32, OK_M32, VT_F32, 0, 0, 0},
+    {M(CVTSS2SI), OK_R64, OK_M32, VT_F32, 0, 0, 0},
+    {M(CVTTSS2SI), OK_R32, OK_X, VT_F32, 0, 0, 0},
+    {M(CVTTSS2SI), OK_R64, OK_X, VT_F32, 0, 0, 0},
+    {M(CVTTSS2SI), OK_R32, OK_M32, VT_F32, 0, 0, 0},
+    {M(CVTTSS2SI), OK_R64, OK_M32, VT_F32, 0, 0, 0},
+    {M(CVTSD2SI), OK_R32, OK_X, VT_F64, 0, 0, 0},
+    {M(CVTSD2SI), OK_R64, OK_X, VT_F64, 0, 0, 0},
+    {M(CVTSD2SI), OK_R32, OK_M64, VT_F64, 0, 0, 0},
+    {M(CVTSD2SI), OK_R64, OK_M64, VT_F64, 0, 0, 0},
+    {M(CVTTSD2SI), OK_R32, OK_X, VT_F64, 0, 0, 0},
+    {M(CVTTSD2SI), OK_R64, OK_X, VT_F64, 0, 0, 0},
+    {M(CVTTSD2SI), OK_R32, OK_M64, VT_F64, 0, 0, 0},
+    {M(CVTTSD2SI), OK_R64, OK_M64, VT_F64, 0, 0, 0},
+    {M(CVTPI2PS), OK_X, OK_P, VT_D, 0, 0, 0},
+    {M(CVTPI2PS), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(CVTPI2PD), OK_X, OK_P, VT_D, 0, 0, 0},
+    {M(CVTPI2PD), OK_X, OK_M64, VT_D, 0, 0, 0},
+    {M(CVTPS2PI), OK_P, OK_X, VT_F32, 0, 0, 0},
+    {M(CVTPS2PI), OK_P, OK_M64, VT_F32, 0, 0, 0},
+    {M(CVTTPS2PI), OK_P, OK_X, VT_F32, 0, 0, 0},
+    {M(CVTTPS2PI), OK_P, OK_M64, VT_F32, 0, 0, 0},
+    {M(CVTPD2PI), OK_P, OK_X, VT_F64, 0, 0, 0},
+    {M(CVTPD2PI), OK_P, OK_M128, VT_F64, 0, 0, 0},
+    {M(CVTTPD2PI), OK_P, OK_X, VT_F64, 0, 0, 0},
+    {M(CVTTPD2PI), OK_P, OK_M128, VT_F64, 0, 0, 0},
 };
 
 static const uint32_t f32_edges[] = {
@@ -359,6 +328,12 @@ static uint64_t lane_value(struct gen *g, enum sse_vt vt)
     case VT_D: return gen__edge(g, 32, (unsigned)rng__below(&g->rng, GEN_NEDGE));
     case VT_F32: return float_value(g, false);
     case VT_F64: return float_value(g, true);
+    case VT_STR: {
+        /* a small alphabet, so that elements match, with nulls and sign bits */
+        static const uint8_t alphabet[] = {0, 'a', 'b', 'c', 'z', 0x7f, 0x80, 0xff};
+        unsigned k = (unsigned)rng__below(&g->rng, 10);
+        return k < 8 ? alphabet[k] : (uint8_t)rng__next(&g->rng);
+    }
     case VT_COUNT: {
         /* shift counts: around the element widths, sometimes huge */
         static const uint64_t counts[] = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255};
@@ -374,7 +349,8 @@ static uint64_t lane_value(struct gen *g, enum sse_vt vt)
 static unsigned lane_bytes(enum sse_vt vt)
 {
     switch (vt) {
-    case VT_B: return 1;
+    case VT_B:
+    case VT_STR: return 1;
     case VT_W: return 2;
     case VT_D:
     case VT_F32: return 4;
@@ -431,12 +407,13 @@ static ZydisEncoderOperand sse_mem(struct gen *g, unsigned size, const uint8_t *
 
 static bool is_mem(uint8_t kind)
 {
-    return kind >= OK_M16 && kind <= OK_M128;
+    return kind >= OK_M8 && kind <= OK_M128;
 }
 
 static unsigned mem_size(uint8_t kind)
 {
     switch (kind) {
+    case OK_M8: return 1;
     case OK_M16: return 2;
     case OK_M32: return 4;
     case OK_M64: return 8;
@@ -480,10 +457,10 @@ static bool maskmov_target(struct gen *g, const struct sse_form *f)
 /*
  * Emits the instruction of form f with XMM/MMX operands regno[0..1], fresh
  * general registers (a source holds the first 8 bytes of value[k]), memory
- * holding value[k], and immediates of the form's kind.
+ * holding value[k], and the immediate imm (< 0: one of the form's kind).
  */
 static void emit_form(struct gen *g, const struct sse_form *f, const unsigned regno[2],
-                      const uint8_t value[2][16])
+                      const uint8_t value[2][16], int imm)
 {
     const uint8_t kinds[2] = {f->dst, f->src};
     ZydisEncoderOperand ops[3];
@@ -492,21 +469,23 @@ static void emit_form(struct gen *g, const struct sse_form *f, const unsigned re
         switch (kinds[k]) {
         case OK_X:
         case OK_P: ops[k] = op_reg(simd_reg(kinds[k], regno[k])); break;
+        case OK_R8:
+        case OK_R16:
         case OK_R32:
         case OK_R64: {
             unsigned reg = gen__reg(g, 64);
             uint64_t v;
             memcpy(&v, value[k], 8);
             gen__set(g, reg, 64, k == 1 ? v : rng__next(&g->rng));
-            ops[k] = op_reg(gpr_reg(reg, kinds[k] == OK_R32 ? 32 : 64));
+            ops[k] = op_reg(gpr_reg(reg, 8u << (kinds[k] - OK_R8)));
             break;
         }
-        case OK_I: ops[k] = op_imm(imm_value(g, f->imm)); break;
+        case OK_I: ops[k] = op_imm(imm >= 0 ? imm : imm_value(g, f->imm)); break;
         default: ops[k] = sse_mem(g, mem_size(kinds[k]), value[k]); break;
         }
     }
     if (f->imm && f->src != OK_I) {
-        ops[2] = op_imm(imm_value(g, f->imm));
+        ops[2] = op_imm(imm >= 0 ? imm : imm_value(g, f->imm));
         nops = 3;
     }
     gen__emit(g, f->mnemonic, 0, nops, ops);
@@ -537,18 +516,59 @@ static ZydisRegister io_base(struct gen *g, uint64_t addr)
     return gpr_reg(io, 64);
 }
 
-/* Builds and runs one case of form f. */
-static bool one_case(struct gen *g, const struct sse_form *f)
+/* A string length for PCMPESTRx: mostly within the element counts, of either sign. */
+static uint64_t length_value(struct gen *g)
+{
+    struct rng *r = &g->rng;
+    if (rng__below(r, 8))
+        return (uint64_t)((int64_t)rng__below(r, 41) - 20);
+    return rng__below(r, 2) ? gen__edge(g, 64, (unsigned)rng__below(r, GEN_NEDGE))
+                            : gen__edge(g, 32, (unsigned)rng__below(r, GEN_NEDGE));
+}
+
+/* Claims the general registers form f uses implicitly, with lengths in RAX and RDX. */
+static void implicit_gprs(struct gen *g, const struct sse_form *f)
+{
+    if (f->implicit & SSE_ECX)
+        gen__claim(g, CPU_RCX);
+    if (f->implicit & SSE_LENGTHS) {
+        gen__claim(g, CPU_RAX);
+        gen__claim(g, CPU_RDX);
+        g->c.in.gpr[CPU_RAX] = length_value(g);
+        g->c.in.gpr[CPU_RDX] = length_value(g);
+    }
+}
+
+/*
+ * String operands: now and then b holds a piece of a, so that substrings
+ * match, and either ends early at a null word (a null byte is common anyway).
+ */
+static void string_values(struct gen *g, uint8_t a[16], uint8_t b[16])
+{
+    struct rng *r = &g->rng;
+    if (rng__below(r, 2)) {
+        unsigned from = (unsigned)rng__below(r, 16), to = (unsigned)rng__below(r, 16);
+        unsigned len = 1 + (unsigned)rng__below(r, 16 - (from > to ? from : to));
+        memcpy(b + to, a + from, len);
+    }
+    for (uint8_t *v = a; v; v = v == a ? b : NULL)
+        if (rng__below(r, 3) == 0)
+            memset(v + 2 * rng__below(r, 8), 0, 2);
+}
+
+/* Builds and runs one case of form f with immediate imm (< 0: a random one of its kind). */
+static bool one_case(struct gen *g, const struct sse_form *f, int imm)
 {
     struct rng *r = &g->rng;
     gen__begin(g);
     g->legacy8 = false;
     bool maskmov = maskmov_target(g, f);
+    implicit_gprs(g, f);
     ZydisRegister io = io_base(g, IO_ADDR);
 
     struct {
         uint32_t mxcsr, pad[3];
-        uint8_t regs[2][16];
+        uint8_t regs[3][16]; /* operands 0 and 1, XMM0 */
     } in = {.mxcsr = random_mxcsr(g)};
     /* alignment checks now and then: POPF sets RFLAGS.AC (CR0.AM is set on both sides) */
     bool ac = (is_mem(f->dst) || is_mem(f->src) || maskmov) && rng__below(r, 8) == 0;
@@ -567,8 +587,10 @@ static bool one_case(struct gen *g, const struct sse_form *f)
         rng__below(r, 8))
         regno[1] = regno[0] + 1;
     /* a shift's count operand has its own values; the shifted register gets any bits */
-    for (unsigned k = 0; k < 2; k++)
+    for (unsigned k = 0; k < 3; k++)
         fill(g, k == 0 && f->vt == VT_COUNT ? VT_Q : (enum sse_vt)f->vt, in.regs[k], 16);
+    if (f->vt == VT_STR)
+        string_values(g, in.regs[0], in.regs[1]);
 
     /* (PUSH, POPF,) LDMXCSR, the register loads, the instruction, the stores, STMXCSR */
     if (ac) {
@@ -577,14 +599,18 @@ static bool one_case(struct gen *g, const struct sse_form *f)
         gen__emit(g, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL);
     }
     mxcsr_io(g, io, IO_MXCSR_IN, false);
+    if (f->implicit & SSE_XMM0)
+        move_reg(g, OK_X, 0, io, IO_REG_IN(2), false);
     for (unsigned k = 0; k < 2; k++)
         if (kinds[k] == OK_X || kinds[k] == OK_P)
             move_reg(g, kinds[k], regno[k], io, IO_REG_IN(k), false);
     unsigned under_test = g->c.ninsns;
-    emit_form(g, f, regno, (const uint8_t(*)[16])in.regs);
+    emit_form(g, f, regno, (const uint8_t(*)[16])in.regs, imm);
     for (unsigned k = 0; k < 2; k++)
         if (kinds[k] == OK_X || kinds[k] == OK_P)
             move_reg(g, kinds[k], regno[k], io, IO_REG_OUT(k), true);
+    if (f->implicit & SSE_XMM0)
+        move_reg(g, OK_X, 0, io, IO_REG_OUT(2), true);
     mxcsr_io(g, io, IO_MXCSR_OUT, true);
     /* never cut before the stores; a failure counts against the instruction under test */
     g->c.keep = g->c.ninsns;
@@ -607,12 +633,25 @@ static bool one_case(struct gen *g, const struct sse_form *f)
 #define SEQ_OUT     0x100
 #define SEQ_MXCSR   (SEQ_OUT + 0xc0)
 
+/* A random form of those the CPU model implements. */
+static const struct sse_form *any_form(struct gen *g)
+{
+    const size_t nforms = sizeof(forms) / sizeof(forms[0]);
+    for (;;) {
+        size_t k = rng__below(&g->rng, nforms + gen_sse4_nforms);
+        const struct sse_form *f = k < nforms ? &forms[k] : &gen_sse4_forms[k - nforms];
+        if (!f->feature || (g->features & f->feature))
+            return f;
+    }
+}
+
 static bool one_sequence(struct gen *g)
 {
     static const enum sse_vt lanes[] = {VT_B, VT_W, VT_D, VT_Q, VT_F32, VT_F64, VT_F32, VT_F64};
     struct rng *r = &g->rng;
     gen__begin(g);
     g->legacy8 = false;
+    implicit_gprs(g, &(const struct sse_form){.implicit = SSE_ECX | SSE_LENGTHS});
     ZydisRegister io = io_base(g, SEQ_IO_ADDR);
     struct {
         uint32_t mxcsr, pad[3];
@@ -630,7 +669,7 @@ static bool one_sequence(struct gen *g)
     for (unsigned k = 0; k < SEQ_MMX; k++)
         move_reg(g, OK_P, k, io, SEQ_P_IN(k), false);
     for (unsigned n = 2 + (unsigned)rng__below(r, 5); n; n--) {
-        const struct sse_form *f = &forms[rng__below(r, sizeof(forms) / sizeof(forms[0]))];
+        const struct sse_form *f = any_form(g);
         bool maskmov =
             f->mnemonic == ZYDIS_MNEMONIC_MASKMOVDQU || f->mnemonic == ZYDIS_MNEMONIC_MASKMOVQ;
         if (maskmov && (g->used & (1u << CPU_RDI)))
@@ -642,7 +681,7 @@ static bool one_sequence(struct gen *g)
             regno[k] = (unsigned)rng__below(r, (&f->dst)[k] == OK_P ? SEQ_MMX : SEQ_XMM);
             fill(g, k == 0 && f->vt == VT_COUNT ? VT_Q : (enum sse_vt)f->vt, value[k], 16);
         }
-        emit_form(g, f, regno, (const uint8_t(*)[16])value);
+        emit_form(g, f, regno, (const uint8_t(*)[16])value, -1);
     }
     g->c.keep = g->c.ninsns + 1; /* never cut before the first store */
     for (unsigned k = 0; k < SEQ_XMM; k++)
@@ -670,15 +709,30 @@ static unsigned scale_of(const struct gen *g)
 
 static unsigned cases_of(const struct gen *g, const struct sse_form *f)
 {
+    if (f->imm == IMM_ALL)
+        return 256 * (f->vt == VT_STR ? 4 : 1) * scale_of(g);
     return (f->vt == VT_F32 || f->vt == VT_F64 ? 96 : 32) * scale_of(g);
+}
+
+/* The cases of each form of table[0..n) that the CPU model implements. */
+static bool run_forms(struct gen *g, const struct sse_form *table, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct sse_form *f = &table[k];
+        if (f->feature && !(g->features & f->feature))
+            continue;
+        for (unsigned c = cases_of(g, f); c; c--)
+            if (!one_case(g, f, f->imm == IMM_ALL ? (int)(c & 255) : -1))
+                return false;
+    }
+    return true;
 }
 
 bool gen_sse__run(struct gen *g)
 {
-    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
-        for (unsigned n = cases_of(g, &forms[k]); n; n--)
-            if (!one_case(g, &forms[k]))
-                return false;
+    if (!run_forms(g, forms, sizeof(forms) / sizeof(forms[0])) ||
+        !run_forms(g, gen_sse4_forms, gen_sse4_nforms))
+        return false;
     for (unsigned n = 2000 * scale_of(g); n; n--)
         if (!one_sequence(g))
             return false;

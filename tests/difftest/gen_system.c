@@ -9,7 +9,7 @@
  *   - opcodes invalid in 64-bit mode, and UD0/UD1/UD2: #UD;
  *   - hints that do nothing: PAUSE, LFENCE, MFENCE, SFENCE, ENDBR64, NOP
  *     with a memory operand, PREFETCHh (never faults, even on an unmapped
- *     address), and CLFLUSH (faults like a read).
+ *     address), and CLFLUSH, CLFLUSHOPT, CLWB (fault like a read).
  * Not here, because the answer is the CPU model's and not the ISA's: CPUID,
  * RDTSC(P), RDPMC, SGDT/SIDT/SLDT/STR/SMSW (UMIP on the host), XGETBV.
  */
@@ -89,16 +89,21 @@ static bool raw_cases(struct gen *g, const struct raw *codes, size_t n, unsigned
     return true;
 }
 
-/* NOP r/m, PREFETCHh m (anywhere, even unmapped) and CLFLUSH m */
+/* NOP r/m, PREFETCHh m (anywhere, even unmapped) and CLFLUSH, CLFLUSHOPT, CLWB m */
 static bool memory_hints(struct gen *g)
 {
-    static const ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_NOP, ZYDIS_MNEMONIC_PREFETCHT0,
-                                        ZYDIS_MNEMONIC_PREFETCHNTA, ZYDIS_MNEMONIC_CLFLUSH};
+    static const ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_NOP,         ZYDIS_MNEMONIC_PREFETCHT0,
+                                        ZYDIS_MNEMONIC_PREFETCHNTA, ZYDIS_MNEMONIC_CLFLUSH,
+                                        ZYDIS_MNEMONIC_CLFLUSHOPT,  ZYDIS_MNEMONIC_CLWB};
+    static const unsigned features[] = {0, 0, 0, 0, GEN_HAS_CLFLUSHOPT, GEN_HAS_CLWB};
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+        if (features[k] && !(g->features & features[k]))
+            continue;
+        bool flush = k >= 3;
         for (unsigned i = 0; i < 32; i++) {
             gen__begin(g);
             ZydisEncoderOperand op;
-            if (ops[k] != ZYDIS_MNEMONIC_CLFLUSH && i % 4 == 0) {
+            if (!flush && i % 4 == 0) {
                 /* an address nothing maps */
                 unsigned base = gen__reg(g, 64);
                 g->c.in.gpr[base] = i % 8 ? 0x8000 : rng__next(&g->rng);
@@ -106,8 +111,7 @@ static bool memory_hints(struct gen *g)
                             ops[k] == ZYDIS_MNEMONIC_NOP ? 4 : 1);
             } else {
                 op = gen__mem(g, ops[k] == ZYDIS_MNEMONIC_NOP ? 4 : 1, NULL);
-                op.mem.size =
-                    ops[k] == ZYDIS_MNEMONIC_CLFLUSH ? 64 : op.mem.size; /* Zydis's size */
+                op.mem.size = flush ? 64 : op.mem.size; /* Zydis's size */
             }
             gen__emit(g, ops[k], 0, 1, &op);
             if (!gen__run(g))

@@ -50,13 +50,22 @@ static unsigned model_features(struct emulated *emu)
         printf("difftest: %s; testing no optional instructions\n", err.msg);
         return 0;
     }
-    unsigned features = (leaf1[2] >> 23 & 1 ? GEN_HAS_POPCNT : 0) |
-                        (ext1[2] >> 5 & 1 ? GEN_HAS_LZCNT : 0) |
-                        (leaf7[1] >> 3 & 1 ? GEN_HAS_BMI1 : 0) | (leaf1[2] & 1 ? GEN_HAS_SSE3 : 0);
-    printf("difftest: the CPU model advertises:%s%s%s%s%s\n",
-           features & GEN_HAS_POPCNT ? " popcnt" : "", features & GEN_HAS_LZCNT ? " lzcnt" : "",
-           features & GEN_HAS_BMI1 ? " bmi1" : "", features & GEN_HAS_SSE3 ? " sse3" : "",
-           features ? "" : " none of popcnt, lzcnt, bmi1, sse3");
+    unsigned features =
+        (leaf1[2] >> 23 & 1 ? GEN_HAS_POPCNT : 0) | (ext1[2] >> 5 & 1 ? GEN_HAS_LZCNT : 0) |
+        (leaf7[1] >> 3 & 1 ? GEN_HAS_BMI1 : 0) | (leaf1[2] & 1 ? GEN_HAS_SSE3 : 0) |
+        (leaf1[2] >> 9 & 1 ? GEN_HAS_SSSE3 : 0) | (leaf1[2] >> 19 & 1 ? GEN_HAS_SSE41 : 0) |
+        (leaf1[2] >> 20 & 1 ? GEN_HAS_SSE42 : 0) | (leaf7[1] >> 8 & 1 ? GEN_HAS_BMI2 : 0) |
+        (leaf1[2] >> 22 & 1 ? GEN_HAS_MOVBE : 0) | (leaf7[1] >> 19 & 1 ? GEN_HAS_ADX : 0) |
+        (leaf1[2] >> 25 & 1 ? GEN_HAS_AES : 0) | (leaf1[2] >> 1 & 1 ? GEN_HAS_PCLMUL : 0) |
+        (leaf7[1] >> 23 & 1 ? GEN_HAS_CLFLUSHOPT : 0) | (leaf7[1] >> 24 & 1 ? GEN_HAS_CLWB : 0);
+    static const char *const names[] = {"popcnt", "lzcnt",     "bmi1",       "sse3",  "ssse3",
+                                        "sse4.1", "sse4.2",    "bmi2",       "movbe", "adx",
+                                        "aes",    "pclmulqdq", "clflushopt", "clwb"};
+    printf("difftest: the CPU model advertises:");
+    for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+        if (features >> k & 1)
+            printf(" %s", names[k]);
+    printf("%s\n", features ? "" : " none of the optional instructions tested");
     return features;
 }
 

@@ -21,6 +21,10 @@
 #   reboot   strata run -- reboot -f: the reset ends the VM with status 0
 #   shell-poweroff  `poweroff` typed in the guest's shell: init powers off,
 #            status 0
+#   isa-level  the host's glibc loader, copied in through a raw disk, says
+#            x86-64-v2 is supported: the CPU model has the whole level
+#            (CPUID as glibc reads it; the kernel lists pni ssse3 sse4_1
+#            sse4_2 in /proc/cpuinfo). Skips without a host loader.
 # Skips (77) when the guest image is missing.
 set -euo pipefail
 
@@ -116,6 +120,20 @@ readonly)
     expect "^dd: error writing '/dev/vda': Operation not permitted"
     expect '^write-failed'
     [[ $(sha256sum "$tmp/d.img") == "$before" ]] || { echo "FAIL: the read-only image changed"; exit 1; }
+    ;;
+isa-level)
+    loader=/lib64/ld-linux-x86-64.so.2
+    [[ -f $loader ]] || { echo "SKIP: no $loader on the host to copy into the guest"; exit 77; }
+    cp -L "$loader" "$tmp/d.img"
+    size=$(stat -c %s "$tmp/d.img")
+    truncate -s 1M "$tmp/d.img"
+    run 0 --disk "$tmp/d.img,readonly" -- sh -c "mkdir -p /lib64 &&
+        head -c $size /dev/vda >$loader && chmod +x $loader && $loader --help &&
+        grep -m1 '^flags' /proc/cpuinfo"
+    expect '^  x86-64-v2 (supported, searched)'
+    for flag in pni ssse3 sse4_1 sse4_2 popcnt cx16 lahf_lm; do
+        grep -q "^flags.* $flag\b" "$tmp/out" || { echo "FAIL: no $flag in /proc/cpuinfo"; exit 1; }
+    done
     ;;
 ext2)
     truncate -s 32M "$tmp/d.img"

@@ -104,6 +104,7 @@ enum {
 #define CR4_PCE        0x100ull
 #define CR4_OSFXSR     0x200ull
 #define CR4_OSXMMEXCPT 0x400ull
+#define CR4_FSGSBASE   0x10000ull
 #define EFER_SCE       0x1ull
 #define EFER_LME       0x100ull
 #define EFER_LMA       0x400ull

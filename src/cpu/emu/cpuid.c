@@ -22,13 +22,18 @@
      BIT(16) /*PAT*/ | BIT(19) /*CLFSH*/ | BIT(23) /*MMX*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | \
      BIT(26) /*SSE2*/)
 /* Leaf 1 ECX */
-#define F1C                                                                                        \
-    (BIT(13) /*CMPXCHG16B*/ | BIT(21) /*x2APIC*/ | BIT(23) /*POPCNT*/ | BIT(24) /*TSC-deadline*/ | \
-     BIT(31) /*hypervisor*/)
+#define F1C                                                                                   \
+    (BIT(1) /*PCLMULQDQ*/ | BIT(13) /*CMPXCHG16B*/ | BIT(21) /*x2APIC*/ | BIT(22) /*MOVBE*/ | \
+     BIT(23) /*POPCNT*/ | BIT(24) /*TSC-deadline*/ | BIT(30) /*RDRAND*/ | BIT(31) /*hypervisor*/)
+/* Leaf 1 ECX, the x86-64-v2 vector extensions: only on a host with SSE4.1 (cpuid.h) */
+#define F1C_V2 (BIT(0) /*SSE3*/ | BIT(9) /*SSSE3*/ | BIT(19) /*SSE4.1*/ | BIT(20) /*SSE4.2*/)
 /* Leaf 7.0 EBX */
-#define F7B                                         \
-    (BIT(1) /*IA32_TSC_ADJUST*/ | BIT(3) /*BMI1*/ | \
-     BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/)
+#define F7B                                                                                    \
+    (BIT(0) /*FSGSBASE*/ | BIT(1) /*IA32_TSC_ADJUST*/ | BIT(3) /*BMI1*/ | BIT(8) /*BMI2*/ |    \
+     BIT(13) /*x87 FCS/FDS deprecated (stored as 0)*/ | BIT(18) /*RDSEED*/ | BIT(19) /*ADX*/ | \
+     BIT(23) /*CLFLUSHOPT*/ | BIT(24) /*CLWB*/)
+/* Leaf 7.0 ECX */
+#define F7C BIT(22) /*RDPID*/
 /* Leaf 7.0 EDX */
 #define F7D (BIT(29) /*IA32_ARCH_CAPABILITIES*/)
 /* Leaf 0x80000001 ECX / EDX */
@@ -36,6 +41,31 @@
 #define X1D                                                                                \
     (BIT(11) /*SYSCALL*/ | BIT(20) /*NX*/ | BIT(26) /*1 GiB pages*/ | BIT(27) /*RDTSCP*/ | \
      BIT(29) /*long mode*/)
+
+/* CPUID.1:ECX of the host, read once. */
+static uint32_t host_leaf1_ecx(void)
+{
+    static uint32_t ecx;
+    static bool read;
+    if (!read) {
+        unsigned a, b, c, d;
+        __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+        ecx = c;
+        read = true;
+    }
+    return ecx;
+}
+
+bool emu_host_sse41(void)
+{
+    uint32_t need = BIT(0) | BIT(9) | BIT(19);
+    return (host_leaf1_ecx() & need) == need;
+}
+
+bool emu_host_aes(void)
+{
+    return host_leaf1_ecx() & BIT(25);
+}
 
 static void put_string(uint32_t *out, const char *s)
 {
@@ -58,13 +88,14 @@ void emu_cpuid(const struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint3
         out[0] = 0x00000610; /* family 6, model 1, stepping 0 */
         out[1] = (cpu->vcpu->index << 24) | (1u << 16) |
                  (8u << 8); /* APIC id, 1 thread, 64-byte lines */
-        out[2] = F1C;
+        out[2] = F1C | (emu_host_sse41() ? F1C_V2 : 0) | (emu_host_aes() ? BIT(25) /*AES*/ : 0);
         out[3] = F1D;
         break;
     case 6: /* thermal and power management: only ARAT */ out[0] = BIT(2); break;
     case 7:
         if (subleaf == 0) {
             out[1] = F7B;
+            out[2] = F7C;
             out[3] = F7D;
         }
         break;

@@ -46,6 +46,18 @@ static const struct emu_opdef *const family_tables[] = {
     emu_ops_sse_fp,
     emu_ops_sse_cvt,
     emu_ops_sse_comi,
+    emu_ops_sse3,
+    emu_ops_ssse3,
+    emu_ops_sse41_int,
+    emu_ops_sse41_blend,
+    emu_ops_sse41_fp,
+    emu_ops_sse42,
+    emu_ops_sse42_string,
+    emu_ops_bmi2,
+    emu_ops_movbe_adx,
+    emu_ops_aes_pclmul,
+    emu_ops_rand_pid,
+    emu_ops_fsgsbase,
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

@@ -115,5 +115,9 @@ extern const struct emu_opdef emu_ops_x87_load_store[], emu_ops_x87_arith[], emu
 extern const struct emu_opdef emu_ops_sse_move[], emu_ops_sse_int[], emu_ops_sse_logic[],
     emu_ops_sse_shuffle[], emu_ops_sse_shift[], emu_ops_sse_fp[], emu_ops_sse_cvt[],
     emu_ops_sse_comi[];
+extern const struct emu_opdef emu_ops_sse3[], emu_ops_ssse3[], emu_ops_sse41_int[],
+    emu_ops_sse41_blend[], emu_ops_sse41_fp[], emu_ops_sse42[], emu_ops_sse42_string[];
+extern const struct emu_opdef emu_ops_bmi2[], emu_ops_movbe_adx[], emu_ops_aes_pclmul[],
+    emu_ops_rand_pid[], emu_ops_fsgsbase[];
 
 #endif

@@ -30,7 +30,8 @@
 
 /* EFER bits the guest may set, and CR4 bits the engine implements. */
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
-#define CR4_SUPPORTED \
-    (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+#define CR4_SUPPORTED                                                                         \
+    (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | \
+     CR4_FSGSBASE)
 
 #endif

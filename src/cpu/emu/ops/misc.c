@@ -2,8 +2,9 @@
 /*
  * misc.c - instructions with no architectural effect in this emulator:
  * NOP forms, PAUSE, ENDBR64 (CET is not advertised), LFENCE/MFENCE/SFENCE
- * (host fences, for SMP), PREFETCHh/PREFETCHW, CLFLUSH (the emulated caches
- * are coherent), and the #UD family UD0/UD1/UD2 (SDM vol. 2).
+ * (host fences, for SMP), PREFETCHh/PREFETCHW, CLFLUSH, CLFLUSHOPT and CLWB
+ * (the emulated caches are coherent), and the #UD family UD0/UD1/UD2 (SDM
+ * vol. 2).
  */
 #include "cpu/emu/ops/ops.h"
 
@@ -47,7 +48,7 @@ static bool select_hint(struct emu_insn *insn, const struct emu_decoded *d, cons
     return true;
 }
 
-/* CLFLUSH faults like a byte read of its operand (SDM vol. 2, CLFLUSH). */
+/* CLFLUSH, CLFLUSHOPT and CLWB fault like a byte read of their operand (SDM vol. 2, CLFLUSH). */
 HANDLER(CLFLUSH_Mb)
 {
     uint64_t v;
@@ -76,6 +77,8 @@ const struct emu_opdef emu_ops_misc[] = {
     {ZYDIS_MNEMONIC_PREFETCHNTA, select_hint, NOP, 0},
     {ZYDIS_MNEMONIC_PREFETCHW, select_hint, NOP, 0},
     {ZYDIS_MNEMONIC_CLFLUSH, select_clflush, NULL, 0},
+    {ZYDIS_MNEMONIC_CLFLUSHOPT, select_clflush, NULL, 0},
+    {ZYDIS_MNEMONIC_CLWB, select_clflush, NULL, 0},
     {ZYDIS_MNEMONIC_UD0, select_hint, emu_op_invalid, OPF_BRANCH},
     {ZYDIS_MNEMONIC_UD1, select_hint, emu_op_invalid, OPF_BRANCH},
     {ZYDIS_MNEMONIC_UD2, select_hint, emu_op_invalid, OPF_BRANCH},

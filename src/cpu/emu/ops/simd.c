@@ -68,6 +68,15 @@ bool emu_select_simd(struct emu_insn *insn, const struct emu_decoded *d, const v
     return true;
 }
 
+bool emu_select_simd_regop(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
+{
+    if (!emu_select_simd(insn, d, arg))
+        return false;
+    if (op_is_reg(&d->op[1]))
+        insn->flags |= INSN_REGOP;
+    return true;
+}
+
 int sse_unavailable(struct emu_cpu *cpu)
 {
     if ((cpu->cr0 & CR0_EM) || !(cpu->cr4 & CR4_OSFXSR))

@@ -218,6 +218,8 @@ struct simd_form {
 
 /* arg: a struct simd_form array ended by a NULL fn. */
 bool emu_select_simd(struct emu_insn *insn, const struct emu_decoded *d, const void *arg);
+/* The same, and a register operand 1 sets INSN_REGOP so that one handler serves both forms. */
+bool emu_select_simd_regop(struct emu_insn *insn, const struct emu_decoded *d, const void *arg);
 
 #define SIMD_OP(mnemonic, forms)                             \
     {                                                        \
@@ -424,5 +426,59 @@ static inline int sse_fp_done_result(struct emu_cpu *cpu, uint32_t mx, uint32_t 
     SSE_FP_RM_HANDLERS(NAME, VxWx, msize)                                                 \
     static const struct simd_form NAME##_forms[] = {                                      \
         {SK_X, SK_X, NAME##_VxWxR}, {SK_X, SK_M, NAME##_VxWxM}, {0, 0, NULL}};
+
+/* Expands M(n, T) for n = 0..COUNT-1 (case labels of host instructions with an imm8). */
+#define SIMD_IMM4(M, T, b) M((b) + 0, T) M((b) + 1, T) M((b) + 2, T) M((b) + 3, T)
+#define SIMD_IMM8(M, T, b) SIMD_IMM4(M, T, (b) + 0) SIMD_IMM4(M, T, (b) + 4)
+#define SIMD_IMM16(M, T, b)  \
+    SIMD_IMM4(M, T, (b) + 0) \
+    SIMD_IMM4(M, T, (b) + 4) SIMD_IMM4(M, T, (b) + 8) SIMD_IMM4(M, T, (b) + 12)
+#define SIMD_IMM64(M, T, b)   \
+    SIMD_IMM16(M, T, (b) + 0) \
+    SIMD_IMM16(M, T, (b) + 16) SIMD_IMM16(M, T, (b) + 32) SIMD_IMM16(M, T, (b) + 48)
+#define SIMD_IMM256(M, T, b) \
+    SIMD_IMM64(M, T, 0) SIMD_IMM64(M, T, 64) SIMD_IMM64(M, T, 128) SIMD_IMM64(M, T, 192)
+
+#define SSE_FP_IMM_CASE(n, TEXT)                                         \
+    case n:                                                              \
+        HOST_SSE(ctl, raised, TEXT " %[imm], %[s], %[d]", ([d] "+x"(r)), \
+                 ([s] "x"(s), [imm] "i"(n)));                            \
+        break;
+
+/* The flags an operation raises beyond what its host run shows: none for most. */
+static inline uint32_t sse_no_extra(uint32_t mx, uint32_t ctl, __m128 d, __m128 s, unsigned imm)
+{
+    (void)mx, (void)ctl, (void)d, (void)s, (void)imm;
+    return 0;
+}
+
+/*
+ * V = TEXT(V, W, imm8) for the imm8 values 0..COUNT-1 (8, 16 or 256; the
+ * instruction ignores the bits above), one host instruction per value, as
+ * the imm8 is part of its encoding; msize and lanes as in SSE_FP. Defines
+ * NAME##_forms. SSE_FP_IMM_X adds the flags EXTRA(mx, ctl, V, W, imm8)
+ * finds (an underflow the masked host run cannot show).
+ */
+#define SSE_FP_IMM(NAME, TEXT, lanes, msize, COUNT) \
+    SSE_FP_IMM_X(NAME, TEXT, lanes, msize, COUNT, sse_no_extra)
+#define SSE_FP_IMM_X(NAME, TEXT, lanes, msize, COUNT, EXTRA)                       \
+    static int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s) \
+    {                                                                              \
+        uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised = 0;            \
+        xmm_t *d = xmm(cpu, i->reg);                                               \
+        __m128 r = d->ps;                                                          \
+        switch (i->imm & (COUNT - 1)) {                                            \
+            SIMD_IMM##COUNT(SSE_FP_IMM_CASE, TEXT, 0)                              \
+        }                                                                          \
+        if (unlikely(!(mx & MXCSR_UM)))                                            \
+            raised |= EXTRA(mx, ctl, d->ps, s, (unsigned)i->imm);                  \
+        int st = sse_fp_done_result(cpu, mx, raised, r, lanes);                    \
+        if (likely(!st))                                                           \
+            d->ps = r;                                                             \
+        return st;                                                                 \
+    }                                                                              \
+    SSE_FP_RM_HANDLERS(NAME, VxWxIb, msize)                                        \
+    static const struct simd_form NAME##_forms[] = {                               \
+        {SK_X, SK_X, NAME##_VxWxIbR}, {SK_X, SK_M, NAME##_VxWxIbM}, {0, 0, NULL}};
 
 #endif

@@ -28,41 +28,11 @@ SSE_FP(RCPSS, "rcpss", LANES_NONE, 4)
 SSE_FP(RSQRTPS, "rsqrtps", LANES_NONE, 16)
 SSE_FP(RSQRTSS, "rsqrtss", LANES_NONE, 4)
 
-/* Compares: one host instruction per predicate (the immediate is part of the encoding). */
-#define CMP_CASE(text, k)                                                                \
-    case k:                                                                              \
-        HOST_SSE(ctl, raised, text " $" #k ", %[s], %[d]", ([d] "+x"(r)), ([s] "x"(s))); \
-        break;
-
-#define SSE_CMP(NAME, text, msize)                                                 \
-    static int NAME##_run(struct emu_cpu *cpu, const struct emu_insn *i, __m128 s) \
-    {                                                                              \
-        uint32_t mx = mxcsr_get(cpu), ctl = host_mxcsr(mx), raised = 0;            \
-        xmm_t *d = xmm(cpu, i->reg);                                               \
-        __m128 r = d->ps;                                                          \
-        switch (i->imm & 7) {                                                      \
-            CMP_CASE(text, 0)                                                      \
-            CMP_CASE(text, 1)                                                      \
-            CMP_CASE(text, 2)                                                      \
-            CMP_CASE(text, 3)                                                      \
-            CMP_CASE(text, 4)                                                      \
-            CMP_CASE(text, 5)                                                      \
-            CMP_CASE(text, 6)                                                      \
-            CMP_CASE(text, 7)                                                      \
-        }                                                                          \
-        int st = sse_fp_done(cpu, mx, raised);                                     \
-        if (likely(!st))                                                           \
-            d->ps = r;                                                             \
-        return st;                                                                 \
-    }                                                                              \
-    SSE_FP_RM_HANDLERS(NAME, VxWxIb, msize)                                        \
-    static const struct simd_form NAME##_forms[] = {                               \
-        {SK_X, SK_X, NAME##_VxWxIbR}, {SK_X, SK_M, NAME##_VxWxIbM}, {0, 0, NULL}};
-
-SSE_CMP(CMPPS, "cmpps", 16)
-SSE_CMP(CMPSS, "cmpss", 4)
-SSE_CMP(CMPPD, "cmppd", 16)
-SSE_CMP(CMPSD, "cmpsd", 8)
+/* Compares: the eight predicates of imm8[2:0]. */
+SSE_FP_IMM(CMPPS, "cmpps", LANES_NONE, 16, 8)
+SSE_FP_IMM(CMPSS, "cmpss", LANES_NONE, 4, 8)
+SSE_FP_IMM(CMPPD, "cmppd", LANES_NONE, 16, 8)
+SSE_FP_IMM(CMPSD, "cmpsd", LANES_NONE, 8, 8)
 
 #define FP_OPS(OP)                                                                               \
     SIMD_OP(OP##PS, OP##PS_forms), SIMD_OP(OP##SS, OP##SS_forms), SIMD_OP(OP##PD, OP##PD_forms), \

@@ -98,16 +98,6 @@ HANDLER(PSHUFW_PqQqIb)
     return EMU_NEXT;
 }
 
-/* The register form sets INSN_REGOP so that one handler serves both forms. */
-static bool select_shuffle(struct emu_insn *insn, const struct emu_decoded *d, const void *arg)
-{
-    if (!emu_select_simd(insn, d, arg))
-        return false;
-    if (op_is_reg(&d->op[1]))
-        insn->flags |= INSN_REGOP;
-    return true;
-}
-
 static const struct simd_form pshufd_forms[] = {
     {SK_X, SK_X, PSHUFD_VdqWdqIb}, {SK_X, SK_M128, PSHUFD_VdqWdqIb}, {0, 0, NULL}};
 static const struct simd_form pshuflw_forms[] = {
@@ -243,13 +233,13 @@ static bool select_pextrw(struct emu_insn *insn, const struct emu_decoded *d, co
 }
 
 const struct emu_opdef emu_ops_sse_shuffle[] = {
-    {ZYDIS_MNEMONIC_PSHUFD, select_shuffle, pshufd_forms, 0},
-    {ZYDIS_MNEMONIC_PSHUFLW, select_shuffle, pshuflw_forms, 0},
-    {ZYDIS_MNEMONIC_PSHUFHW, select_shuffle, pshufhw_forms, 0},
-    {ZYDIS_MNEMONIC_PSHUFW, select_shuffle, pshufw_forms, 0},
-    {ZYDIS_MNEMONIC_SHUFPS, select_shuffle, shufps_forms, 0},
-    {ZYDIS_MNEMONIC_SHUFPD, select_shuffle, shufpd_forms, 0},
-    {ZYDIS_MNEMONIC_PINSRW, select_shuffle, pinsrw_forms, 0},
+    {ZYDIS_MNEMONIC_PSHUFD, emu_select_simd_regop, pshufd_forms, 0},
+    {ZYDIS_MNEMONIC_PSHUFLW, emu_select_simd_regop, pshuflw_forms, 0},
+    {ZYDIS_MNEMONIC_PSHUFHW, emu_select_simd_regop, pshufhw_forms, 0},
+    {ZYDIS_MNEMONIC_PSHUFW, emu_select_simd_regop, pshufw_forms, 0},
+    {ZYDIS_MNEMONIC_SHUFPS, emu_select_simd_regop, shufps_forms, 0},
+    {ZYDIS_MNEMONIC_SHUFPD, emu_select_simd_regop, shufpd_forms, 0},
+    {ZYDIS_MNEMONIC_PINSRW, emu_select_simd_regop, pinsrw_forms, 0},
     {ZYDIS_MNEMONIC_PEXTRW, select_pextrw, pextrw_forms, 0},
     SIMD_OP(PUNPCKLBW, PUNPCKLBW_forms),
     SIMD_OP(PUNPCKLWD, PUNPCKLWD_forms),
