@@ -244,6 +244,8 @@ struct emu_cpu {
     struct emu_code_cache *code;
     struct emu_codeshare *share; /* which pages hold code, shared by the vCPUs (codeshare.h) */
     struct emu_jit *jit;         /* the translator (jit/jit.h), NULL: interpret */
+    uint64_t jit_chained;        /* instructions retired in translations chained to (jit/jit.c) */
+    bool jit_chain;              /* translations may go on to the next block by themselves */
     ZydisDecoder decoder[EMU_NR_MODES];
 
     struct vcpu *vcpu;

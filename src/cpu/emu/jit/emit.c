@@ -254,6 +254,59 @@ void emit_or_eax(struct jit_emitter *e, uint32_t imm)
     emit_u32(e, imm);
 }
 
+void emit_cmpb_mem(struct jit_emitter *e, struct jit_mem m, uint8_t imm)
+{
+    emit_u8(e, 0x80);
+    modrm_mem(e, 7, m);
+    emit_u8(e, imm);
+}
+
+void emit_cmpd_mem(struct jit_emitter *e, struct jit_mem m, int8_t imm)
+{
+    emit_u8(e, 0x83);
+    modrm_mem(e, 7, m);
+    emit_u8(e, (uint8_t)imm);
+}
+
+void emit_decd_mem(struct jit_emitter *e, struct jit_mem m)
+{
+    emit_u8(e, 0xff);
+    modrm_mem(e, 1, m);
+}
+
+void emit_add_mem_reg(struct jit_emitter *e, struct jit_mem m, int reg)
+{
+    emit_u8(e, REX_W);
+    emit_u8(e, 0x01);
+    modrm_mem(e, reg, m);
+}
+
+void emit_xor_rr(struct jit_emitter *e, int dst, int src)
+{
+    emit_u8(e, REX_W);
+    emit_u8(e, 0x31);
+    modrm_rr(e, src, dst);
+}
+
+void emit_test_rr(struct jit_emitter *e, int reg)
+{
+    emit_u8(e, REX_W);
+    emit_u8(e, 0x85);
+    modrm_rr(e, reg, reg);
+}
+
+void emit_cmp_al(struct jit_emitter *e, uint8_t imm)
+{
+    emit_u8(e, 0x3c);
+    emit_u8(e, imm);
+}
+
+void emit_jmp_reg(struct jit_emitter *e, int reg)
+{
+    emit_u8(e, 0xff);
+    modrm_rr(e, 4, reg);
+}
+
 void emit_call(struct jit_emitter *e, const void *fn)
 {
     emit_mov_imm(e, H_RAX, (uint64_t)(uintptr_t)fn);

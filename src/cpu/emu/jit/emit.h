@@ -89,6 +89,16 @@ void emit_test_eax(struct jit_emitter *e);
 void emit_movzx_ecx_al(struct jit_emitter *e);
 /* or eax, imm32 */
 void emit_or_eax(struct jit_emitter *e, uint32_t imm);
+/* cmp byte [mem], imm8; cmp dword [mem], imm8; dec dword [mem]; add qword [mem], reg. */
+void emit_cmpb_mem(struct jit_emitter *e, struct jit_mem m, uint8_t imm);
+void emit_cmpd_mem(struct jit_emitter *e, struct jit_mem m, int8_t imm);
+void emit_decd_mem(struct jit_emitter *e, struct jit_mem m);
+void emit_add_mem_reg(struct jit_emitter *e, struct jit_mem m, int reg);
+/* 64-bit xor dst, src; test reg, reg; cmp al, imm8; jmp reg. */
+void emit_xor_rr(struct jit_emitter *e, int dst, int src);
+void emit_test_rr(struct jit_emitter *e, int reg);
+void emit_cmp_al(struct jit_emitter *e, uint8_t imm);
+void emit_jmp_reg(struct jit_emitter *e, int reg);
 /* call an absolute address (through rax). */
 void emit_call(struct jit_emitter *e, const void *fn);
 void emit_push_rbx(struct jit_emitter *e);

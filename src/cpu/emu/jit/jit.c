@@ -91,7 +91,8 @@ static jit_code_fn translation(struct emu_cpu *cpu, struct emu_block *b, unsigne
     return f;
 }
 
-int emu_jit_run(struct emu_cpu *cpu, struct emu_block *b, uint64_t allowed, uint64_t *retired)
+int emu_jit_run(struct emu_cpu *cpu, struct emu_block *b, uint64_t allowed, bool chain,
+                uint64_t *retired)
 {
     unsigned n = allowed < b->ninsns ? (unsigned)allowed : b->ninsns;
     jit_code_fn f = translation(cpu, b, n);
@@ -99,8 +100,10 @@ int emu_jit_run(struct emu_cpu *cpu, struct emu_block *b, uint64_t allowed, uint
         *retired = 0;
         return EMU_RESTART; /* cannot happen with a cache far larger than a block */
     }
+    cpu->jit_chain = chain;
+    cpu->jit_chained = 0;
     uint32_t r = f(cpu);
     int st = (int)(r & 0xff);
-    *retired = (r >> 8) + (st == EMU_JUMP);
+    *retired = (r >> 8) + (st == EMU_JUMP) + cpu->jit_chained;
     return st;
 }

@@ -20,8 +20,11 @@ void emu_jit_destroy(struct emu_cpu *cpu);
 /*
  * Runs the first min(allowed, ninsns) instructions of b (translating them
  * first if needed), as exec.c's run_block does: returns the emu_status the
- * block ended with and counts the retired instructions in *retired.
+ * block ended with and counts the retired instructions in *retired. With
+ * chain (no limit, no stop address), translations go on to the next block
+ * by themselves while nothing is pending between blocks (translate.c).
  */
-int emu_jit_run(struct emu_cpu *cpu, struct emu_block *b, uint64_t allowed, uint64_t *retired);
+int emu_jit_run(struct emu_cpu *cpu, struct emu_block *b, uint64_t allowed, bool chain,
+                uint64_t *retired);
 
 #endif

@@ -26,10 +26,13 @@
 #include "cpu/emu/flags.h"
 #include "cpu/emu/jit/emit.h"
 #include "cpu/emu/jit/native.h"
+#include "devices/platform/lapic.h"
 
 #define MAX_STUBS     (BLOCK_MAX_INSNS * 2)
 #define FLAGS_UNKNOWN 0xff
 #define EPILOGUE      0u /* offset of "pop rbx; ret" */
+#define CHAIN         2u /* offset of the chain tail (emit_chain_tail) */
+#define BODY          4  /* from a translation's entry to its body: push rbx; mov rbx, rdi */
 
 #define OFF(field)   ((int32_t)offsetof(struct emu_cpu, field))
 #define CPU(field)   jm(H_RBX, OFF(field))
@@ -70,10 +73,63 @@ static void store_reg(struct tctx *t, unsigned r, unsigned size, int h)
     emit_store(&t->e, size == 4 ? 8 : size, h, reg_slot(r, size));
 }
 
+/* Ends with status JUMP or RESTART at an instruction: on to the next block if it can. */
 static void exit_with(struct tctx *t, uint32_t result)
 {
     emit_mov_imm(&t->e, H_RAX, result);
-    emit_patch(&t->e, emit_jmp(&t->e), EPILOGUE);
+    emit_mov_imm(&t->e, H_RCX, (result >> 8) + ((result & 0xff) == EMU_JUMP));
+    emit_patch(&t->e, emit_jmp(&t->e), CHAIN);
+}
+
+/*
+ * The chain tail, with the result in eax and the instructions retired in
+ * ecx: when exec.c's loop would do nothing between blocks but find the next
+ * one (no limit, no kick, no LAPIC event, no halt or interrupt shadow, still
+ * 64-bit code, no look at the clock due), finds the block at RIP in the
+ * jump cache, as emu_code_block() does, and jumps into its translation
+ * without returning; else returns.
+ */
+static void emit_chain_tail(struct tctx *t)
+{
+    struct jit_emitter *e = &t->e;
+    emit_cmpb_mem(e, CPU(jit_chain), 0);
+    emit_patch(e, emit_jcc(e, 4), EPILOGUE);
+    emit_cmpd_mem(e, CPU(timer_countdown), 1);
+    emit_patch(e, emit_jcc(e, 6), EPILOGUE); /* jbe: exec.c polls the clock at 0 */
+    emit_cmpb_mem(e, CPU(exit_request), 0);
+    emit_patch(e, emit_jcc(e, 5), EPILOGUE);
+    emit_cmpb_mem(e, CPU(halted), 0);
+    emit_patch(e, emit_jcc(e, 5), EPILOGUE);
+    emit_cmpb_mem(e, CPU(irq_shadow), 0);
+    emit_patch(e, emit_jcc(e, 5), EPILOGUE);
+    emit_cmpb_mem(e, CPU(long64), 0);
+    emit_patch(e, emit_jcc(e, 4), EPILOGUE);
+    emit_load(e, 8, H_RDX, CPU(lapic));
+    emit_cmpd_mem(e, jm(H_RDX, (int32_t)offsetof(struct lapic, events)), 0);
+    emit_patch(e, emit_jcc(e, 5), EPILOGUE);
+    /* hot->jmp[mmu_idx][jmp_hash(rip)] (codecache.h) */
+    emit_load(e, 8, H_RSI, CPU(r[EMU_REG_RIP]));
+    emit_mov_rr(e, H_RDX, H_RSI);
+    emit_shift(e, 5, H_RDX, JMP_CACHE_BITS);
+    emit_xor_rr(e, H_RDX, H_RSI);
+    emit_and_imm(e, false, H_RDX, (1 << JMP_CACHE_BITS) - 1);
+    emit_load(e, 4, H_RDI, CPU(mmu_idx));
+    emit_shift(e, 4, H_RDI, JMP_CACHE_BITS);
+    emit_add32_rr(e, H_RDX, H_RDI);
+    emit_shift(e, 4, H_RDX, 3);
+    emit_load(e, 8, H_RDI, CPU(code));
+    emit_load(e, 8, H_RDI, jmi(H_RDI, H_RDX, 0));
+    emit_test_rr(e, H_RDI);
+    emit_patch(e, emit_jcc(e, 4), EPILOGUE);
+    emit_cmp_rmem(e, H_RSI, jm(H_RDI, (int32_t)offsetof(struct emu_block, vaddr)));
+    emit_patch(e, emit_jcc(e, 5), EPILOGUE);
+    emit_load(e, 8, H_RDI, jm(H_RDI, (int32_t)offsetof(struct emu_block, jit)));
+    emit_test_rr(e, H_RDI);
+    emit_patch(e, emit_jcc(e, 4), EPILOGUE);
+    emit_decd_mem(e, CPU(timer_countdown));
+    emit_add_mem_reg(e, CPU(jit_chained), H_RCX);
+    emit_lea(e, H_RDI, jm(H_RDI, BODY));
+    emit_jmp_reg(e, H_RDI);
 }
 
 static void sync_rip(struct tctx *t, int32_t delta)
@@ -109,7 +165,10 @@ static void call_handler(struct tctx *t, unsigned k)
     emit_test_eax(e);
     uint32_t ok = emit_jcc(e, 4); /* jz */
     emit_or_eax(e, k << 8);
-    emit_patch(e, emit_jmp(e), EPILOGUE);
+    emit_cmp_al(e, EMU_JUMP);
+    emit_patch(e, emit_jcc(e, 5), EPILOGUE);
+    emit_mov_imm(e, H_RCX, k + 1);
+    emit_patch(e, emit_jmp(e), CHAIN);
     emit_patch(e, ok, emit_pos(e));
     /* a store may have killed this block: it ends after this instruction (codecache.h) */
     emit_mov_imm(e, H_RAX, (uint64_t)(uintptr_t)&t->b->dead);
@@ -462,9 +521,10 @@ jit_code_fn jit_translate(struct jit_execmem *m, const struct emu_block *b, unsi
 
     emit_pop_rbx(e); /* EPILOGUE */
     emit_ret(e);
+    emit_chain_tail(c); /* CHAIN */
     uint32_t entry = emit_pos(e);
     emit_push_rbx(e);
-    emit_mov_rr(e, H_RBX, H_RDI);
+    emit_mov_rr(e, H_RBX, H_RDI); /* BODY */
     bool long64 = b->mode == EMU_MODE_LONG64;
     for (unsigned k = 0; k < n && !e->full; k++) {
         const struct emu_insn *i = &b->insns[k];
