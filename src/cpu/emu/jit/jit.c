@@ -40,6 +40,11 @@ int emu_jit_enable(struct emu_cpu *cpu, bool on, struct err *err)
         free(j);
         return -1;
     }
+    if (jit_translate_shared(&j->mem)) {
+        jit_execmem__destroy(&j->mem);
+        free(j);
+        return err__set(err, "emu jit: the code cache is too small");
+    }
     /* blocks decoded so far carry no translation from this cache */
     emu_code_flush_all(cpu);
     cpu->jit = j;
@@ -77,7 +82,7 @@ static jit_code_fn translation(struct emu_cpu *cpu, struct emu_block *b, unsigne
     if (!f) {
         /* full: every block goes, with its translation; b's bytes stay until the next decode */
         emu_code_flush_all(cpu);
-        m->used = 0;
+        jit_translate_shared(m);
         f = jit_translate(m, b, n);
         if (!f)
             return NULL;

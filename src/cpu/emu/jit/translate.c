@@ -30,8 +30,9 @@
 
 #define MAX_STUBS     (BLOCK_MAX_INSNS * 2)
 #define FLAGS_UNKNOWN 0xff
-#define EPILOGUE      0u /* offset of "pop rbx; ret" */
-#define CHAIN         2u /* offset of the chain tail (emit_chain_tail) */
+/* The code every translation shares, at the start of the cache (jit_translate_shared). */
+#define EPILOGUE      0u /* pop rbx; ret */
+#define CHAIN         2u /* the chain tail (emit_chain_tail) */
 #define BODY          4  /* from a translation's entry to its body: push rbx; mov rbx, rdi */
 
 #define OFF(field)   ((int32_t)offsetof(struct emu_cpu, field))
@@ -515,13 +516,8 @@ static void emit_stubs(struct tctx *t)
 jit_code_fn jit_translate(struct jit_execmem *m, const struct emu_block *b, unsigned n)
 {
     struct tctx ctx = {.b = b, .flags_kind = FLAGS_UNKNOWN}, *c = &ctx;
-    uint8_t *start = m->rw + m->used;
-    c->e = (struct jit_emitter){.start = start, .p = start, .end = m->rw + m->size};
+    c->e = (struct jit_emitter){.start = m->rw, .p = m->rw + m->used, .end = m->rw + m->size};
     struct jit_emitter *e = &c->e;
-
-    emit_pop_rbx(e); /* EPILOGUE */
-    emit_ret(e);
-    emit_chain_tail(c); /* CHAIN */
     uint32_t entry = emit_pos(e);
     emit_push_rbx(e);
     emit_mov_rr(e, H_RBX, H_RDI); /* BODY */
@@ -549,5 +545,17 @@ jit_code_fn jit_translate(struct jit_execmem *m, const struct emu_block *b, unsi
     if (e->full)
         return NULL;
     m->used = (size_t)(e->p - m->rw + 15) & ~(size_t)15;
-    return (jit_code_fn)jit_execmem__rx_of(m, start + entry);
+    return (jit_code_fn)jit_execmem__rx_of(m, m->rw + entry);
+}
+
+int jit_translate_shared(struct jit_execmem *m)
+{
+    struct tctx c = {.e = {.start = m->rw, .p = m->rw, .end = m->rw + m->size}};
+    emit_pop_rbx(&c.e); /* EPILOGUE */
+    emit_ret(&c.e);
+    emit_chain_tail(&c); /* CHAIN */
+    if (c.e.full)
+        return -1;
+    m->used = (size_t)(c.e.p - m->rw + 15) & ~(size_t)15;
+    return 0;
 }

@@ -20,6 +20,9 @@ typedef uint32_t (*jit_code_fn)(struct emu_cpu *cpu);
 
 #define JIT_RESULT(st, index) ((uint32_t)(st) | (uint32_t)(index) << 8)
 
+/* Empties m but for the code all translations share; -1 if m is too small for it. */
+int jit_translate_shared(struct jit_execmem *m);
+
 /* Translates b's first n instructions into m; NULL if m is full. */
 jit_code_fn jit_translate(struct jit_execmem *m, const struct emu_block *b, unsigned n);
 
