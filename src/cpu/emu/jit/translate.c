@@ -108,7 +108,7 @@ static void emit_chain_tail(struct tctx *t)
     emit_load(e, 8, H_RDX, CPU(lapic));
     emit_cmpd_mem(e, jm(H_RDX, (int32_t)offsetof(struct lapic, events)), 0);
     emit_patch(e, emit_jcc(e, 5), EPILOGUE);
-    /* hot->jmp[mmu_idx][jmp_hash(rip)] (codecache.h) */
+    /* hot->jmp[mmu_idx][jmp_hash(rip)], hot first in cpu->code (codecache.h) */
     emit_load(e, 8, H_RSI, CPU(r[EMU_REG_RIP]));
     emit_mov_rr(e, H_RDX, H_RSI);
     emit_shift(e, 5, H_RDX, JMP_CACHE_BITS);
@@ -119,7 +119,7 @@ static void emit_chain_tail(struct tctx *t)
     emit_add32_rr(e, H_RDX, H_RDI);
     emit_shift(e, 4, H_RDX, 3);
     emit_load(e, 8, H_RDI, CPU(code));
-    emit_load(e, 8, H_RDI, jmi(H_RDI, H_RDX, 0));
+    emit_load(e, 8, H_RDI, jmi(H_RDI, H_RDX, (int32_t)offsetof(struct emu_code_cache_hot, jmp)));
     emit_test_rr(e, H_RDI);
     emit_patch(e, emit_jcc(e, 4), EPILOGUE);
     emit_cmp_rmem(e, H_RSI, jm(H_RDI, (int32_t)offsetof(struct emu_block, vaddr)));
