@@ -80,12 +80,10 @@ static jit_code_fn translation(struct emu_cpu *cpu, struct emu_block *b, unsigne
     struct jit_execmem *m = &cpu->jit->mem;
     jit_code_fn f = jit_translate(m, b, n);
     if (!f) {
-        /* full: every block goes, with its translation; b's bytes stay until the next decode */
+        /* full: every block goes with its translation, b too (its memory goes back to the host) */
         emu_code_flush_all(cpu);
         jit_translate_shared(m);
-        f = jit_translate(m, b, n);
-        if (!f)
-            return NULL;
+        return NULL;
     }
     if (n == b->ninsns) {
         b->jit = (void *)f;
@@ -103,7 +101,7 @@ int emu_jit_run(struct emu_cpu *cpu, struct emu_block *b, uint64_t allowed, bool
     jit_code_fn f = translation(cpu, b, n);
     if (unlikely(!f)) {
         *retired = 0;
-        return EMU_RESTART; /* cannot happen with a cache far larger than a block */
+        return EMU_RESTART; /* the cache was full and is empty now: RIP's block is decoded afresh */
     }
     cpu->jit_chain = chain;
     cpu->jit_chained = 0;
