@@ -9,7 +9,8 @@
  * result back. The engine's decoded-code cache must not outlive a host-side
  * rewrite of the code page: set_state is taken as the point where the engine
  * drops what it cached about guest memory, as it must when a snapshot is
- * restored.
+ * restored. The vCPU runs on the translator or the interpreter as the
+ * caller asks (docs/emu-jit.md), whatever STRATA_EMU says.
  */
 #include "emulated.h"
 
@@ -36,7 +37,7 @@ struct emulated {
     uint8_t *data;
 };
 
-struct emulated *emulated__create(struct err *err)
+struct emulated *emulated__create(bool translator, struct err *err)
 {
     struct emulated *e = calloc(1, sizeof(*e));
     if (!e) {
@@ -51,6 +52,8 @@ struct emulated *emulated__create(struct err *err)
     if (machine__create_vcpus(&e->m, err))
         goto fail;
     e->v = &e->m.vcpus[0];
+    if (emu__set_translator(e->v, translator, err))
+        goto fail;
     if (e->m.engine->get_state(e->v, &e->base, err) ||
         guest_tables__build(&e->m.mem, &e->base, err))
         goto fail;

@@ -6,13 +6,16 @@
 #ifndef STRATA_TESTS_DIFFTEST_EMULATED_H
 #define STRATA_TESTS_DIFFTEST_EMULATED_H
 
+#include <stdbool.h>
+
 #include "difftest.h"
 #include "util/err.h"
 
 struct emulated;
 
-/* Creates the machine; NULL with err set on failure. */
-struct emulated *emulated__create(struct err *err);
+/* Creates the machine, its vCPU on the translator or the interpreter; NULL with err set on failure.
+ */
+struct emulated *emulated__create(bool translator, struct err *err);
 void emulated__destroy(struct emulated *e);
 
 /* Runs the case from the data image; out->data points into guest memory. */

@@ -3,12 +3,16 @@
  * main.c - difftest: the emu engine against the host CPU, case by case.
  *
  * Runs the whole enumeration (gen_*.c) and then random sequences until
- * --cases cases have run, each natively and in the emulator, and ends with
+ * --cases cases have run, each natively and in the emulator, twice: through
+ * the translator and through the interpreter (docs/emu-jit.md). The
+ * interpreter's outcome is judged against the host's, and the translator's
+ * must be identical to it, to the last flag bit and data byte. It ends with
  * "difftest: N cases, F failed (seed S)". Exit status 0 only if none
  * failed. See docs/testing.md, "difftest".
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "corners.h"
@@ -29,15 +33,47 @@ static const char usage[] =
 
 struct difftest {
     struct options opts;
-    struct emulated *emu;
+    struct emulated *emu; /* the interpreter */
+    struct emulated *jit; /* the translator */
+    struct dt_outcome jit_out;
     struct runner runner;
     struct gen gen;
 };
 
+/* Where the translator's outcome differs from the interpreter's: a note, or "" if nowhere. */
+static void paths_differ(const struct dt_outcome *a, const struct dt_outcome *b, char *note,
+                         size_t size)
+{
+    int n = 0;
+    note[0] = 0;
+    for (int i = 0; i < 16; i++)
+        if (a->regs.gpr[i] != b->regs.gpr[i])
+            n += snprintf(note + n, size - (size_t)n, " gpr%d %#llx", i,
+                          (unsigned long long)b->regs.gpr[i]);
+    if (a->regs.rip != b->regs.rip)
+        n += snprintf(note + n, size - (size_t)n, " rip %#llx", (unsigned long long)b->regs.rip);
+    if (a->regs.rflags != b->regs.rflags)
+        n += snprintf(note + n, size - (size_t)n, " rflags %#llx",
+                      (unsigned long long)b->regs.rflags);
+    if (a->vector != b->vector || a->error_code != b->error_code || a->cr2 != b->cr2)
+        n += snprintf(note + n, size - (size_t)n, " exception %d/%#x/%#llx", b->vector,
+                      b->error_code, (unsigned long long)b->cr2);
+    if (memcmp(a->data, b->data, DT_DATA_SIZE))
+        n += snprintf(note + n, size - (size_t)n, " data");
+    if (strcmp(a->note, b->note))
+        snprintf(note + n, size - (size_t)n, " note [%s]", b->note);
+}
+
 static void run_emulated(void *ctx, const struct dt_case *c, const uint8_t *image,
                          struct dt_outcome *out)
 {
-    emulated__run(ctx, c, image, out);
+    struct difftest *t = ctx;
+    char differs[400];
+    emulated__run(t->jit, c, image, &t->jit_out);
+    emulated__run(t->emu, c, image, out);
+    paths_differ(out, &t->jit_out, differs, sizeof(differs));
+    if (differs[0] && !out->note[0])
+        snprintf(out->note, sizeof(out->note), "the translator ended otherwise:%s", differs);
 }
 
 /* What the engine's CPU model advertises of the optional instructions we test. */
@@ -78,8 +114,9 @@ static int difftest_main(void *arg)
         fprintf(stderr, "difftest: %s\n", err.msg);
         return 1;
     }
-    t->emu = emulated__create(&err);
-    if (!t->emu) {
+    t->emu = emulated__create(false, &err);
+    t->jit = t->emu ? emulated__create(true, &err) : NULL;
+    if (!t->jit) {
         fprintf(stderr, "difftest: cannot create the emulated machine: %s\n", err.msg);
         return 1;
     }
@@ -93,7 +130,7 @@ static int difftest_main(void *arg)
     r->ud_allowlist = difftest_ud_allowlist;
     runner__print_allowlist(r, stdout);
     r->run = run_emulated;
-    r->ctx = t->emu;
+    r->ctx = t;
     r->budget = t->opts.cases;
     r->max_printed = t->opts.max_failures;
     gen__init(&t->gen, r, t->opts.seed, model_features(t->emu));
@@ -123,6 +160,7 @@ static int difftest_main(void *arg)
     bool ok = r->failed == 0 && r->cases > 0 && !t->gen.unencodable;
     runner__destroy(r);
     emulated__destroy(t->emu);
+    emulated__destroy(t->jit);
     return ok ? 0 : 1;
 }
 

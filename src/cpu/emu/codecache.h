@@ -41,6 +41,8 @@ struct emu_block {
     uint16_t ninsns;
     uint8_t mode; /* EMU_MODE() it was decoded in: part of the key with paddr */
     bool dead;
+    uint16_t jit_prefix_n;   /* instructions jit_prefix runs */
+    void *jit, *jit_prefix;  /* translations of the block and of a prefix (jit/jit.h) */
     struct emu_insn insns[]; /* ninsns + the sentinel */
 };
 

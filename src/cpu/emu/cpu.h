@@ -209,6 +209,7 @@ struct emu_msrs {
 
 struct emu_code_cache;
 struct emu_codeshare;
+struct emu_jit;
 struct platform;
 struct lapic;
 
@@ -244,6 +245,9 @@ struct emu_cpu {
     struct emu_tlb_large tlb_large[EMU_NR_MMU][TLB_LARGE_ENTRIES];
     struct emu_code_cache *code;
     struct emu_codeshare *share; /* which pages hold code, shared by the vCPUs (codeshare.h) */
+    struct emu_jit *jit;         /* the translator (jit/jit.h), NULL: interpret */
+    uint64_t jit_chained;        /* instructions retired in translations chained to (jit/jit.c) */
+    bool jit_chain;              /* translations may go on to the next block by themselves */
     ZydisDecoder decoder[EMU_NR_MODES];
 
     struct vcpu *vcpu;

@@ -50,6 +50,12 @@ int emu__run_until(struct vcpu *v, uint64_t stop_rip, uint64_t max_insns,
                    struct emu_stop_info *info, struct err *err);
 
 /*
+ * Runs v's code through the translator (on) or the interpreter (off),
+ * whatever STRATA_EMU said when v was created (docs/emu-jit.md).
+ */
+int emu__set_translator(struct vcpu *v, bool on, struct err *err);
+
+/*
  * Delivers the exception that emu__run_until reported (EMU_STOP_EXCEPTION)
  * through the guest's IDT, as the CPU would have: stack switch, error code,
  * CR2 for #PF, #DF/triple-fault escalation. Afterwards RIP is at the

@@ -17,6 +17,7 @@
 #include "cpu/emu/except.h"
 #include "cpu/emu/exec.h"
 #include "cpu/emu/irq.h"
+#include "cpu/emu/jit/jit.h"
 #include "cpu/emu/mmu.h"
 #include "cpu/emu/msr.h"
 #include "cpu/emu/raise.h"
@@ -70,6 +71,12 @@ static int emu_vcpu_create(struct vcpu *v, struct err *err)
         free(cpu);
         return -1;
     }
+    if (emu_jit_from_env(cpu, err)) {
+        emu_codeshare_detach(cpu);
+        emu_code_destroy(cpu);
+        free(cpu);
+        return -1;
+    }
     pthread_mutex_init(&cpu->lock, NULL);
     /* HLT sleeps until a timer deadline on the platform clock, CLOCK_MONOTONIC */
     pthread_condattr_t attr;
@@ -94,6 +101,7 @@ static void emu_vcpu_destroy(struct vcpu *v)
     if (!cpu)
         return;
     v->engine = NULL;
+    emu_jit_destroy(cpu);
     emu_code_destroy(cpu);
     emu_codeshare_detach(cpu);
     pthread_mutex_destroy(&cpu->lock);
@@ -228,6 +236,14 @@ int emu__run_until(struct vcpu *v, uint64_t stop_rip, uint64_t max_insns,
     default: info->reason = EMU_STOP_MACHINE; break;
     }
     return 0;
+}
+
+int emu__set_translator(struct vcpu *v, bool on, struct err *err)
+{
+    struct emu_cpu *cpu = v->engine;
+    if (!cpu)
+        return err__set(err, "emu: vcpu %u was not created by the emu engine", v->index);
+    return emu_jit_enable(cpu, on, err);
 }
 
 int emu__deliver_exception(struct vcpu *v, const struct emu_stop_info *info, struct err *err)

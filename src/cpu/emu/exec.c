@@ -13,6 +13,7 @@
 #include "cpu/emu/codeshare.h"
 #include "cpu/emu/except.h"
 #include "cpu/emu/irq.h"
+#include "cpu/emu/jit/jit.h"
 #include "machine/machine.h"
 #include "util/log.h"
 
@@ -115,7 +116,8 @@ enum emu_exec_exit emu_exec(struct emu_cpu *cpu, const struct emu_exec_limits *l
             bool shadow = cpu->irq_shadow;
             if (unlikely(shadow) && allowed > 1)
                 allowed = 1; /* the shadowed instruction runs alone */
-            st = run_block(cpu, b, allowed, &n);
+            st = cpu->jit ? emu_jit_run(cpu, b, allowed, !bounded, &n)
+                          : run_block(cpu, b, allowed, &n);
             if (unlikely(shadow) && n)
                 cpu->irq_shadow = false;
         }
