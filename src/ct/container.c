@@ -246,7 +246,7 @@ int ct_container__create(struct ct_spec *spec, const struct ct_create_opts *o, p
         goto fail;
     if (geteuid() != 0 && !ct_cgroup__resources_set(&spec->resources))
         cg.path[0] = 0; /* an unprivileged user cannot make cgroups here: none without limits */
-    cg_made = true; /* a limit refused after the directories were made: they go too */
+    cg_made = true;     /* a limit refused after the directories were made: they go too */
     if (ct_cgroup__create(&cg, &spec->resources, spec->devices, spec->n_devices, err))
         goto fail_cg;
     ct_fmt(fifo, sizeof(fifo), "%s/exec.fifo", dir);

@@ -22,8 +22,22 @@
 struct machine;
 
 enum cpu_gpr {
-    CPU_RAX, CPU_RCX, CPU_RDX, CPU_RBX, CPU_RSP, CPU_RBP, CPU_RSI, CPU_RDI,
-    CPU_R8, CPU_R9, CPU_R10, CPU_R11, CPU_R12, CPU_R13, CPU_R14, CPU_R15,
+    CPU_RAX,
+    CPU_RCX,
+    CPU_RDX,
+    CPU_RBX,
+    CPU_RSP,
+    CPU_RBP,
+    CPU_RSI,
+    CPU_RDI,
+    CPU_R8,
+    CPU_R9,
+    CPU_R10,
+    CPU_R11,
+    CPU_R12,
+    CPU_R13,
+    CPU_R14,
+    CPU_R15,
     CPU_NR_GPRS
 };
 
@@ -32,13 +46,13 @@ struct cpu_segment {
     uint64_t base;
     uint32_t limit; /* byte granular, already scaled by G */
     uint16_t selector;
-    uint8_t type;   /* descriptor type field, 4 bits */
-    uint8_t s;      /* 1 = code/data, 0 = system */
+    uint8_t type; /* descriptor type field, 4 bits */
+    uint8_t s;    /* 1 = code/data, 0 = system */
     uint8_t dpl;
     uint8_t present;
     uint8_t avl;
-    uint8_t l;      /* 64-bit code */
-    uint8_t db;     /* default operand size / big */
+    uint8_t l;  /* 64-bit code */
+    uint8_t db; /* default operand size / big */
     uint8_t g;
     uint8_t unusable;
 };

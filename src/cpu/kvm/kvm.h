@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "machine/vcpu.h"
 #include "machine/machine.h"
+#include "machine/vcpu.h"
 #include "util/err.h"
 
 #define KVM_MAX_SAVED_MSRS 32

@@ -212,25 +212,7 @@ static inline void bmi(struct emu_cpu *cpu, const struct emu_insn *i, unsigned s
     reg_set(cpu, op == BMI_ANDN || op == BMI_BEXTR ? i->reg : i->cc, size, r);
 }
 
-#define BMI_SIZE(S, SZ, NAME, OP)                     \
-    HANDLER(NAME##_##S##R)                            \
-    {                                                 \
-        bmi(cpu, i, SZ, reg_get(cpu, i->rm, SZ), OP); \
-        return EMU_NEXT;                              \
-    }                                                 \
-    HANDLER(NAME##_##S##M)                            \
-    {                                                 \
-        uint64_t v;                                   \
-        int st = read_ea(cpu, i, SZ, &v);             \
-        if (!st)                                      \
-            bmi(cpu, i, SZ, v, OP);                   \
-        return st;                                    \
-    }
-#define BMI(NAME, OP)                                                                            \
-    BMI_SIZE(d, 4, NAME, OP)                                                                     \
-    BMI_SIZE(q, 8, NAME, OP)                                                                     \
-    static const struct emu_unary_forms NAME##_forms = {.r = {NULL, NULL, NAME##_dR, NAME##_qR}, \
-                                                        .m = {NULL, NULL, NAME##_dM, NAME##_qM}};
+#define BMI(NAME, OP) VEX_GPR_FORMS(bmi, NAME, OP)
 BMI(ANDN, BMI_ANDN)
 BMI(BEXTR, BMI_BEXTR)
 BMI(BLSI, BMI_BLSI)

@@ -64,25 +64,7 @@ static inline void bmi2(struct emu_cpu *cpu, const struct emu_insn *i, unsigned 
     reg_set(cpu, i->reg, size, r);
 }
 
-#define BMI2_SIZE(S, SZ, NAME, OP)                     \
-    HANDLER(NAME##_##S##R)                             \
-    {                                                  \
-        bmi2(cpu, i, SZ, reg_get(cpu, i->rm, SZ), OP); \
-        return EMU_NEXT;                               \
-    }                                                  \
-    HANDLER(NAME##_##S##M)                             \
-    {                                                  \
-        uint64_t v;                                    \
-        int st = read_ea(cpu, i, SZ, &v);              \
-        if (!st)                                       \
-            bmi2(cpu, i, SZ, v, OP);                   \
-        return st;                                     \
-    }
-#define BMI2(NAME, OP)                                                                           \
-    BMI2_SIZE(d, 4, NAME, OP)                                                                    \
-    BMI2_SIZE(q, 8, NAME, OP)                                                                    \
-    static const struct emu_unary_forms NAME##_forms = {.r = {NULL, NULL, NAME##_dR, NAME##_qR}, \
-                                                        .m = {NULL, NULL, NAME##_dM, NAME##_qM}};
+#define BMI2(NAME, OP) VEX_GPR_FORMS(bmi2, NAME, OP)
 BMI2(BZHI, B2_BZHI)
 BMI2(MULX, B2_MULX)
 BMI2(PDEP, B2_PDEP)

@@ -45,6 +45,31 @@
         NULL, pre##w##post, pre##d##post, pre##q##post \
     }
 
+/*
+ * The 32- and 64-bit register and memory forms of a VEX-encoded general-register
+ * instruction (BMI1, BMI2): NAME_dR .. NAME_qM call FN(cpu, i, size, source, OP),
+ * the source read from the r/m register or the EA, and NAME_forms lists them.
+ */
+#define VEX_GPR_SIZE(S, SZ, FN, NAME, OP)            \
+    HANDLER(NAME##_##S##R)                           \
+    {                                                \
+        FN(cpu, i, SZ, reg_get(cpu, i->rm, SZ), OP); \
+        return EMU_NEXT;                             \
+    }                                                \
+    HANDLER(NAME##_##S##M)                           \
+    {                                                \
+        uint64_t v;                                  \
+        int st = read_ea(cpu, i, SZ, &v);            \
+        if (!st)                                     \
+            FN(cpu, i, SZ, v, OP);                   \
+        return st;                                   \
+    }
+#define VEX_GPR_FORMS(FN, NAME, OP)                                                              \
+    VEX_GPR_SIZE(d, 4, FN, NAME, OP)                                                             \
+    VEX_GPR_SIZE(q, 8, FN, NAME, OP)                                                             \
+    static const struct emu_unary_forms NAME##_forms = {.r = {NULL, NULL, NAME##_dR, NAME##_qR}, \
+                                                        .m = {NULL, NULL, NAME##_dM, NAME##_qM}};
+
 /* Reads the memory operand of i. */
 static inline int read_ea(struct emu_cpu *cpu, const struct emu_insn *i, unsigned size, uint64_t *v)
 {
