@@ -263,12 +263,18 @@ static int build(const struct network *n, const char *dir, struct err *err)
     return state__write_network(dir, n, err);
 }
 
+/* The networks' state directory into dir, locked: the lock's descriptor, or -1 with ERR. */
+static int lock_state_dir(char *dir, size_t len, struct err *err)
+{
+    if (network__state_dir(dir, len, err))
+        return -1;
+    return state__lock(dir, err);
+}
+
 int network__create(const struct network_config *c, struct err *err)
 {
     char dir[512];
-    if (network__state_dir(dir, sizeof(dir), err))
-        return -1;
-    int lock = state__lock(dir, err);
+    int lock = lock_state_dir(dir, sizeof(dir), err);
     if (lock < 0)
         return -1;
     struct network n;
@@ -283,9 +289,7 @@ int network__remove(const char *name, struct err *err)
 {
     char dir[512], vms[256];
     struct network n;
-    if (network__state_dir(dir, sizeof(dir), err))
-        return -1;
-    int lock = state__lock(dir, err);
+    int lock = lock_state_dir(dir, sizeof(dir), err);
     if (lock < 0)
         return -1;
     int ret = -1;
@@ -323,9 +327,7 @@ int network__list(void (*fn)(const struct network_info *info, void *opaque), voi
                   struct err *err)
 {
     char dir[512];
-    if (network__state_dir(dir, sizeof(dir), err))
-        return -1;
-    int lock = state__lock(dir, err);
+    int lock = lock_state_dir(dir, sizeof(dir), err);
     if (lock < 0)
         return -1;
     DIR *d = opendir(dir);
@@ -363,9 +365,7 @@ static int attach(const char *name, const char *tap, const char *owner, const ui
                   const char *want, struct network_addr *a, struct err *err)
 {
     char dir[512];
-    if (network__state_dir(dir, sizeof(dir), err))
-        return -1;
-    int lock = state__lock(dir, err);
+    int lock = lock_state_dir(dir, sizeof(dir), err);
     if (lock < 0)
         return -1;
     struct network n;
